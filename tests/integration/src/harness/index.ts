@@ -1,0 +1,11 @@
+export {
+  createTestDatabase,
+  withTestDatabase,
+  schemaDdl,
+  PG_URL,
+  MYSQL_URL,
+  type Provider,
+  type TestDatabase,
+  type TestPrismaClient,
+} from './databases';
+export { openRawConnection, mariadbConfig, type RawConnection } from './raw-connection';
