@@ -3,12 +3,17 @@
 // tests can make a fresh database per test file without running the schema engine.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const base = readFileSync(join(root, 'schema.prisma'), 'utf8');
-const prismaBin = join(root, 'node_modules', '.bin', 'prisma');
+const bin = join(root, 'node_modules', '.bin');
+const prismaBin = join(bin, 'prisma');
+// Prisma finds `provider = "prisma-kms-generator"` on PATH; pnpm scripts put node_modules/.bin there,
+// `node scripts/generate.mjs` run by hand does not.
+const env = { ...process.env, PATH: [bin, process.env.PATH].filter(Boolean).join(delimiter) };
+useSchemaEngineShimIfOffline(env);
 
 for (const provider of ['sqlite', 'postgresql', 'mysql']) {
   const out = join(root, 'generated', provider);
@@ -18,7 +23,7 @@ for (const provider of ['sqlite', 'postgresql', 'mysql']) {
     .replaceAll('./generated/sqlite/', './');
   const schemaPath = join(out, 'schema.prisma');
   writeFileSync(schemaPath, schema);
-  execFileSync(prismaBin, ['generate', '--schema', schemaPath], { stdio: 'inherit', cwd: root });
+  execFileSync(prismaBin, ['generate', '--schema', schemaPath], { stdio: 'inherit', cwd: root, env });
   if (provider === 'mysql') {
     // The WebAssembly schema engine on our machines has no MySQL connector: the MySQL DDL is kept by hand.
     copyFileSync(join(root, 'mysql', 'schema.sql'), join(out, 'schema.sql'));
@@ -26,8 +31,22 @@ for (const provider of ['sqlite', 'postgresql', 'mysql']) {
     const sql = execFileSync(
       prismaBin,
       ['migrate', 'diff', '--from-empty', '--to-schema', schemaPath, '--script'],
-      { cwd: root, encoding: 'utf8' },
+      { cwd: root, env, encoding: 'utf8' },
     );
     writeFileSync(join(out, 'schema.sql'), sql);
   }
+}
+
+/**
+ * The Prisma CLI downloads a native schema engine on every command. Machines without that download
+ * (our CI) keep a WebAssembly stand-in beside the checkout, in ../shared; use it when nothing else is
+ * configured. This is build tooling for the shared test schema only: no package of the product uses it.
+ */
+function useSchemaEngineShimIfOffline(env) {
+  if (env.PRISMA_SCHEMA_ENGINE_BINARY) return;
+  const setup = join(root, '..', '..', 'shared', 'tools', 'schema-engine-shim', 'setup');
+  if (!existsSync(setup)) return;
+  const exported = execFileSync(setup, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const match = /PRISMA_SCHEMA_ENGINE_BINARY=(\S+)/.exec(exported);
+  if (match) env.PRISMA_SCHEMA_ENGINE_BINARY = match[1];
 }

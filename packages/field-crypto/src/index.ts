@@ -1,1 +1,47 @@
-export {};
+/**
+ * @prisma-kms/field-crypto: field-level envelope encryption on the AWS Encryption SDK.
+ * This is the package's only entry point; every public name is listed here on purpose.
+ */
+export {
+  createFieldCipher,
+  type FieldCipher,
+  type FieldCipherOptions,
+  type CipherStats,
+  type FieldValue,
+} from './cipher/field-cipher';
+export { MODEL_CONTEXT_KEY, FIELD_CONTEXT_KEY, type FieldRef } from './cipher/encryption-context';
+export { KMS_PROVIDER_ID, type StoredValue, type WrappingKeyRef } from './cipher/stored-value';
+export { DEFAULT_CACHE_LIMITS, type DataKeyCacheOptions, type DataKeyCacheLimits } from './materials/cache-limits';
+export { kmsKeyring, type KmsKeyringOptions } from './keyrings/kms-keyring';
+export type { KmsConnection } from './keyrings/kms-client';
+export {
+  localAesKeyring,
+  generateLocalKey,
+  ensureLocalKeyFile,
+  DEFAULT_LOCAL_KEY_NAME,
+  DEFAULT_LOCAL_KEY_NAMESPACE,
+  type LocalAesKeySource,
+  type LocalKeyNames,
+} from './keyrings/local-aes-keyring';
+export { multiKeyring, type MultiKeyringOptions } from './keyrings/multi-keyring';
+export {
+  FieldCryptoError,
+  FieldCryptoErrorCode,
+  DecryptionError,
+  EncryptionError,
+  EncryptionContextMismatchError,
+  KeyringError,
+  MalformedCiphertextError,
+  ConfigurationError,
+  isFieldCryptoError,
+  type FieldCryptoErrorOptions,
+  type KeyringErrorOptions,
+} from './errors';
+// Keyring and suite types from the SDK, so users need no direct dependency for type annotations.
+export {
+  AlgorithmSuiteIdentifier,
+  KeyringNode,
+  KmsKeyringNode,
+  RawAesKeyringNode,
+  MultiKeyringNode,
+} from '@aws-crypto/client-node';

@@ -1,1 +1,46 @@
-export {};
+/**
+ * `@prisma-kms/prisma`: transparent field encryption for Prisma 7.
+ *
+ * @example
+ * ```ts
+ * import { fieldEncryption } from '@prisma-kms/prisma';
+ * const prisma = new PrismaClient({ adapter }).$extends(fieldEncryption({ fields: fieldMap, cipher }));
+ * ```
+ */
+// The query extension.
+export { fieldEncryption, type ExtensionCipher, type FieldEncryptionOptions, type PlaintextMode } from './extension';
+
+// Its errors (crypto failures are field-crypto's errors and pass through unchanged).
+export {
+  PrismaKmsError,
+  PrismaKmsErrorCode,
+  UnsupportedQueryError,
+  InvalidFieldValueError,
+  PlaintextValueError,
+  InvalidConfigurationError,
+  isPrismaKmsError,
+} from './errors';
+
+// The field map the generator emits, its validation and its indexed form.
+export {
+  FIELD_MAP_VERSION,
+  FIELD_MAP_ERROR_CODES,
+  FieldMapError,
+  isFieldMapError,
+  parseFieldMap,
+  buildScheme,
+  type FieldMap,
+  type ModelInfo,
+  type ScalarRef,
+  type EncryptedFieldInfo,
+  type BlindIndexOptions,
+  type RelationInfo,
+  type Normalization,
+  type FieldMapErrorCode,
+  type EncryptionScheme,
+  type ModelScheme,
+  type BlindIndexScheme,
+} from './field-map';
+
+// The pure query walker, for tools that need to see what a query reads or writes (the CLI, tests).
+export { planArgs, collectReadTargets, checkFilter, type ArgsPlan, type WriteTarget, type ReadTarget, type Path } from './walker';

@@ -1,0 +1,295 @@
+/**
+ * Per-value cost of the message codec against its baselines, all timed in this process:
+ * raw AES-256-GCM, the primitives floor of the message format, @47ng/cloak, the SDK's own
+ * encrypt/decrypt (caching materials manager, committing non-signing suite) and our codec given a
+ * data key (the pure codec cost; materials lookup is the cache's job and is timed elsewhere).
+ *
+ * Run alone: `pnpm --filter @prisma-kms/bench exec tsx src/codec-bench.ts`
+ */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
+import { decryptStringSync, encryptStringSync, generateKey, parseKeySync } from '@47ng/cloak';
+import {
+  CommitmentPolicy,
+  NodeAlgorithmSuite,
+  NodeCachingMaterialsManager,
+  NodeDefaultCryptographicMaterialsManager,
+  RawAesKeyringNode,
+  RawAesWrappingSuiteIdentifier,
+  buildClient,
+  getLocalCryptographicMaterialsCache,
+  unwrapDataKey,
+} from '@aws-crypto/client-node';
+// The codec is internal to field-crypto (its public API is the FieldCipher); the bench reaches it
+// by source path to time the codec alone.
+import {
+  COMMITTING_SUITE_ID,
+  decodeMessage,
+  encodeMessage,
+  parseMessageHeader,
+  readStoredMessage,
+} from '../../packages/field-crypto/src/codec/index';
+import { printTable, type BenchRow } from './table';
+
+/** 9 bytes, the plaintext of the design brief's measurements. */
+const SAMPLE = 'Ada Byron';
+const CONTEXT = Object.freeze({ 'prisma-kms:model': 'User', 'prisma-kms:field': 'firstName' });
+
+export const CODEC_BASELINES = {
+  rawAesGcm: 'raw AES-256-GCM',
+  primitivesFloor: 'primitives floor',
+  cloak: '@47ng/cloak',
+} as const;
+
+interface SyncCase {
+  readonly name: string;
+  readonly run: () => unknown;
+}
+
+interface Timing {
+  readonly rounds: number;
+  readonly batch: number;
+  readonly warmup: number;
+}
+
+const SYNC_TIMING: Timing = { rounds: 25, batch: 2000, warmup: 20000 };
+const SDK_TIMING: Timing = { rounds: 9, batch: 150, warmup: 300 };
+
+/**
+ * Runs every case in interleaved rounds (so drift and GC hit all cases alike) and returns the
+ * median of the per-round mean, in microseconds per call.
+ */
+function timeInterleaved(cases: readonly SyncCase[], timing: Timing): Map<string, number> {
+  for (const c of cases) for (let i = 0; i < timing.warmup; i++) c.run();
+  const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  for (let round = 0; round < timing.rounds; round++) {
+    for (const c of cases) {
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < timing.batch; i++) c.run();
+      const elapsed = Number(process.hrtime.bigint() - start) / 1000;
+      samples.get(c.name)?.push(elapsed / timing.batch);
+    }
+  }
+  return new Map([...samples].map(([name, values]) => [name, median(values)]));
+}
+
+async function timeAsync(run: () => Promise<unknown>, timing: Timing): Promise<number> {
+  for (let i = 0; i < timing.warmup; i++) await run();
+  const values: number[] = [];
+  for (let round = 0; round < timing.rounds; round++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < timing.batch; i++) await run();
+    values.push(Number(process.hrtime.bigint() - start) / 1000 / timing.batch);
+  }
+  return median(values);
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/**
+ * Measures every row. Throws if a path under test does not round-trip (a fast broken codec is no result).
+ *
+ * @example
+ * printTable(await benchCodec(), CODEC_BASELINES);
+ */
+export async function benchCodec(): Promise<BenchRow[]> {
+  const plaintext = Buffer.from(SAMPLE, 'utf8');
+  const keyring = new RawAesKeyringNode({
+    keyNamespace: 'prisma-kms-bench',
+    keyName: 'codec',
+    unencryptedMasterKey: randomBytes(32),
+    wrappingSuite: RawAesWrappingSuiteIdentifier.AES256_GCM_IV12_TAG16_NO_PADDING,
+  });
+
+  // Materials for the codec: one data key, as a warm cache would hold it.
+  const material = await new NodeDefaultCryptographicMaterialsManager(keyring).getEncryptionMaterials({
+    suite: new NodeAlgorithmSuite(COMMITTING_SUITE_ID),
+    encryptionContext: { ...CONTEXT },
+    commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT,
+  });
+  const dataKey = Uint8Array.from(unwrapDataKey(material.getUnencryptedDataKey()));
+  const encodeInput = {
+    suiteId: COMMITTING_SUITE_ID,
+    dataKey,
+    encryptedDataKeys: material.encryptedDataKeys,
+    encryptionContext: material.encryptionContext,
+    plaintext,
+  };
+  const message = encodeMessage(encodeInput);
+  const stored = message.toString('base64');
+  const sdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+  const check = await sdk.decrypt(keyring, message);
+  if (check.plaintext.toString('utf8') !== SAMPLE) throw new Error('codec output does not decrypt with the SDK');
+
+  // Raw AES-256-GCM: random IV, one cipher call; stored as IV + ciphertext + tag.
+  const rawKey = randomBytes(32);
+  const rawEncrypt = (): Buffer => {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', rawKey, iv);
+    const ciphertext = cipher.update(plaintext);
+    cipher.final();
+    return Buffer.concat([iv, ciphertext, cipher.getAuthTag()]);
+  };
+  const rawStored = rawEncrypt();
+  const rawDecrypt = (): Buffer => {
+    const decipher = createDecipheriv('aes-256-gcm', rawKey, rawStored.subarray(0, 12));
+    decipher.setAuthTag(rawStored.subarray(rawStored.length - 16));
+    const out = decipher.update(rawStored.subarray(12, rawStored.length - 16));
+    decipher.final();
+    return out;
+  };
+
+  // The primitives floor: what any implementation of this message must compute per value.
+  const floor = primitivesFloor(message, dataKey, plaintext);
+
+  const cloakKey = parseKeySync(generateKey());
+  const cloaked = encryptStringSync(SAMPLE, cloakKey);
+
+  const header = parseMessageHeader(message);
+  if (decodeMessage(message, header, dataKey).toString('utf8') !== SAMPLE) throw new Error('codec round trip failed');
+
+  const timings = timeInterleaved(
+    [
+      { name: 'raw enc', run: rawEncrypt },
+      { name: 'raw dec', run: rawDecrypt },
+      { name: 'floor enc', run: floor.encrypt },
+      { name: 'floor dec', run: floor.decrypt },
+      { name: 'cloak enc', run: () => encryptStringSync(SAMPLE, cloakKey) },
+      { name: 'cloak dec', run: () => decryptStringSync(cloaked, cloakKey) },
+      { name: 'codec enc', run: () => encodeMessage(encodeInput) },
+      { name: 'codec dec', run: () => decodeMessage(message, parseMessageHeader(message), dataKey) },
+      {
+        name: 'codec64 enc',
+        run: () => encodeMessage({ ...encodeInput, plaintext: Buffer.from(SAMPLE, 'utf8') }).toString('base64'),
+      },
+      {
+        name: 'codec64 dec',
+        run: () => {
+          const parsed = readStoredMessage(stored);
+          if (!parsed) throw new Error('not a message');
+          return decodeMessage(parsed.message, parsed.header, dataKey).toString('utf8');
+        },
+      },
+    ],
+    SYNC_TIMING,
+  );
+
+  const cmm = new NodeCachingMaterialsManager({
+    backingMaterials: keyring,
+    cache: getLocalCryptographicMaterialsCache(100),
+    maxAge: 60 * 60 * 1000,
+    maxMessagesEncrypted: 2 ** 32,
+  });
+  const sdkMessage = (await sdk.encrypt(cmm, plaintext, { suiteId: COMMITTING_SUITE_ID, encryptionContext: { ...CONTEXT } }))
+    .result;
+  const sdkEncryptUs = await timeAsync(
+    () => sdk.encrypt(cmm, plaintext, { suiteId: COMMITTING_SUITE_ID, encryptionContext: { ...CONTEXT } }),
+    SDK_TIMING,
+  );
+  const sdkDecryptUs = await timeAsync(() => sdk.decrypt(cmm, sdkMessage), SDK_TIMING);
+
+  const us = (name: string): number => timings.get(name) ?? Number.NaN;
+  const overFloor = (kind: 'enc' | 'dec'): string => `${((us(`codec ${kind}`) / us(`floor ${kind}`) - 1) * 100).toFixed(0)}%`;
+  return [
+    { name: CODEC_BASELINES.rawAesGcm, encryptUs: us('raw enc'), decryptUs: us('raw dec'), storedBytes: rawStored.length, note: 'random IV + ciphertext + tag' },
+    {
+      name: CODEC_BASELINES.primitivesFloor,
+      encryptUs: us('floor enc'),
+      decryptUs: us('floor dec'),
+      note: 'enc: 32 random bytes + 3 HMAC-SHA-512 + 2 GCM (header tag, frame); dec: the same without random bytes',
+    },
+    { name: CODEC_BASELINES.cloak, encryptUs: us('cloak enc'), decryptUs: us('cloak dec'), storedBytes: Buffer.byteLength(cloaked), note: 'string in, string out (chars)' },
+    {
+      name: 'SDK encrypt/decrypt (caching CMM)',
+      encryptUs: sdkEncryptUs,
+      decryptUs: sdkDecryptUs,
+      storedBytes: sdkMessage.length,
+      note: 'suite 0x0478, local AES keyring, warm cache',
+    },
+    {
+      name: 'prisma-kms codec',
+      encryptUs: us('codec enc'),
+      decryptUs: us('codec dec'),
+      storedBytes: message.length,
+      note: `bytes, data key given; over floor: enc ${overFloor('enc')}, dec ${overFloor('dec')}`,
+    },
+    {
+      name: 'prisma-kms codec + base64',
+      encryptUs: us('codec64 enc'),
+      decryptUs: us('codec64 dec'),
+      storedBytes: stored.length,
+      note: 'string in, base64 string out (chars), as stored in a String column',
+    },
+  ];
+}
+
+/**
+ * The bare primitive calls of one v2 committing message, on inputs sliced in advance from a real
+ * message: HKDF extract + two expands (3 HMAC-SHA-512), a tag-only GCM pass over the header and
+ * one GCM pass over the value; encrypt adds the random 32-byte message id.
+ */
+function primitivesFloor(message: Buffer, dataKey: Uint8Array, plaintext: Buffer): { encrypt: () => unknown; decrypt: () => unknown } {
+  const header = parseMessageHeader(message);
+  const rawHeader = Buffer.from(header.rawHeader);
+  const headerTag = Buffer.from(header.headerAuthTag);
+  const messageId = Buffer.from(header.messageId);
+  const commitInfo = Buffer.from('COMMITKEY\x01', 'latin1');
+  const deriveInfo = Buffer.concat([Buffer.from([0x04, 0x78]), Buffer.from('DERIVEKEY\x01', 'latin1')]);
+  const zeroIv = Buffer.alloc(12);
+  const frameIv = Buffer.alloc(12);
+  frameIv[11] = 1;
+  const frameAad = Buffer.alloc(32 + 34 + 12);
+  const contentStart = header.headerLength + 24;
+  const ciphertext = message.subarray(contentStart, contentStart + plaintext.length);
+  const frameTag = message.subarray(contentStart + plaintext.length);
+  const bodyAad = Buffer.concat([messageId, Buffer.from('AWSKMSEncryptionClient Final Frame'), Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, plaintext.length])]);
+
+  const derive = (id: Uint8Array): Buffer => {
+    const prk = createHmac('sha512', id).update(dataKey).digest();
+    createHmac('sha512', prk).update(commitInfo).digest();
+    return createHmac('sha512', prk).update(deriveInfo).digest().subarray(0, 32);
+  };
+  return {
+    encrypt: () => {
+      const id = randomBytes(32);
+      const key = derive(id);
+      const headerAuth = createCipheriv('aes-256-gcm', key, zeroIv);
+      headerAuth.setAAD(rawHeader);
+      headerAuth.final();
+      headerAuth.getAuthTag();
+      const frame = createCipheriv('aes-256-gcm', key, frameIv);
+      frame.setAAD(frameAad);
+      frame.update(plaintext);
+      frame.final();
+      return frame.getAuthTag();
+    },
+    decrypt: () => {
+      const key = derive(messageId);
+      const headerAuth = createDecipheriv('aes-256-gcm', key, zeroIv);
+      headerAuth.setAAD(rawHeader);
+      headerAuth.setAuthTag(headerTag);
+      headerAuth.final();
+      const frame = createDecipheriv('aes-256-gcm', key, frameIv);
+      frame.setAAD(bodyAad);
+      frame.setAuthTag(frameTag);
+      const out = frame.update(ciphertext);
+      frame.final();
+      return out;
+    },
+  };
+}
+
+if (require.main === module) {
+  benchCodec()
+    .then((rows) => {
+      console.log(`codec benchmark: ${SAMPLE.length}-byte value, Node ${process.version}, medians of interleaved rounds`);
+      printTable(rows, CODEC_BASELINES);
+    })
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    });
+}

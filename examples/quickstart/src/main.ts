@@ -1,0 +1,103 @@
+/**
+ * prisma-kms quickstart: SQLite and a local AES key, no AWS account and no setup.
+ *
+ * 1. creates `.data/quickstart.db` (the shared schema's tables) and `.data/local-key.txt`
+ *    (a 256-bit key, mode 0600) on first run;
+ * 2. extends a Prisma client with `fieldEncryption`;
+ * 3. writes users with posts through the extended client, then prints what the database holds
+ *    (read with plain SQL, bypassing Prisma) beside what the client returns.
+ *
+ * In production the keyring is `kmsKeyring({ generatorKeyId: 'arn:aws:kms:...' })`: nothing else changes.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
+import { createFieldCipher, ensureLocalKeyFile, localAesKeyring } from '@prisma-kms/field-crypto';
+import { fieldEncryption } from '@prisma-kms/prisma';
+import { PrismaClient } from '@prisma-kms/schema/sqlite';
+import { fieldMap } from '@prisma-kms/schema/sqlite/fields';
+
+const dataDir = join(__dirname, '..', '.data');
+const databaseFile = join(dataDir, 'quickstart.db');
+
+async function main(): Promise<void> {
+  mkdirSync(dataDir, { recursive: true });
+  createSchemaOnFirstRun(databaseFile);
+
+  // A development key kept in a file. Never use a local key for real data: use kmsKeyring().
+  const key = ensureLocalKeyFile(join(dataDir, 'local-key.txt'));
+  const cipher = createFieldCipher({
+    keyring: localAesKeyring({ key }, { keyName: 'quickstart', keyNamespace: 'prisma-kms-quickstart' }),
+    cache: { maxAgeMs: 5 * 60_000, maxMessages: 100_000 },
+    encryptionContext: { app: 'quickstart' },
+  });
+
+  const base = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${databaseFile}` }) });
+  const prisma = base.$extends(fieldEncryption({ fields: fieldMap, cipher }));
+
+  const run = Date.now().toString(36);
+  const ada = await prisma.user.create({
+    data: {
+      name: 'Ada Lovelace',
+      email: `ada+${run}@example.com`,
+      phone: '+44 20 7946 0001',
+      profile: { create: { bio: 'Wrote the first program', ssn: '078-05-1120' } },
+      posts: {
+        create: [
+          { title: 'Notes on the Analytical Engine', body: 'The engine weaves algebraic patterns.' },
+          { title: 'Draft', body: 'Not for publication yet.', secretNote: 'Send to Babbage first' },
+        ],
+      },
+    },
+    include: { profile: true, posts: true },
+  });
+
+  // What the application sees: plaintext, with no change to its queries.
+  const fromClient = await prisma.user.findUniqueOrThrow({
+    where: { id: ada.id },
+    include: { posts: { orderBy: { title: 'asc' } }, profile: true },
+  });
+
+  // What the database holds: AWS Encryption SDK messages (base64), bound to model and field.
+  const db = new Database(databaseFile, { readonly: true });
+  const stored = db.prepare('SELECT name, email, phone_number FROM users WHERE id = ?').get(ada.id) as Record<string, string>;
+  const storedPosts = db.prepare('SELECT title, body FROM Post WHERE authorId = ? ORDER BY title').all(ada.id) as Record<string, string>[];
+  db.close();
+
+  const clip = (value: string | null | undefined) => (value == null ? 'null' : value.length > 48 ? `${value.slice(0, 45)}...` : value);
+  console.log('\nUser', ada.id);
+  console.table({
+    name: { database: clip(stored.name), client: fromClient.name },
+    email: { database: clip(stored.email), client: fromClient.email },
+    phone: { database: clip(stored.phone_number), client: fromClient.phone },
+    'profile.ssn': { database: '(encrypted)', client: fromClient.profile?.ssn },
+  });
+  console.log('Posts');
+  console.table(
+    storedPosts.map((row, index) => ({
+      title: row.title,
+      'body in database': clip(row.body),
+      'body from client': fromClient.posts[index]?.body,
+    })),
+  );
+  console.log(`Stored value size: ${stored.email?.length} characters for a ${fromClient.email.length}-character email.`);
+  console.log('KMS/keyring calls so far:', JSON.stringify(cipher.stats));
+  console.log(`\nDatabase: ${databaseFile}\nLocal key: ${join(dataDir, 'local-key.txt')} (development only)`);
+
+  await base.$disconnect();
+}
+
+function createSchemaOnFirstRun(file: string): void {
+  if (existsSync(file)) return;
+  // The DDL that `prisma migrate diff` generated for the shared schema (a real app runs `prisma migrate deploy`).
+  const ddl = readFileSync(require.resolve('@prisma-kms/schema/sql/sqlite'), 'utf8');
+  const db = new Database(file);
+  db.exec(ddl);
+  db.close();
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,209 @@
+/**
+ * The `prisma-kms` command line: parses flags with commander, runs a command, prints its result,
+ * and returns the exit status (0 ok, 1 work left undone or failures found, 2 usage or config error,
+ * 3 database or cipher failure).
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { CliError, isCliError } from '../errors';
+import { collectStatus } from '../engine/collect-status';
+import { runMigration, type TableMigrationResult } from '../engine/run-migration';
+import { parseShard } from '../engine/shard';
+import { verifyTables } from '../engine/verify-values';
+import { formatMigration, formatStatus, formatVerify, toJson } from '../output/format-results';
+import { createProgressReporter } from '../output/progress-reporter';
+import { openSession, resolveKeyringCipher, type CommonFlags, type Session } from './session';
+
+type Output = NodeJS.WritableStream & { isTTY?: boolean };
+
+/** Where the CLI reads and writes; tests pass their own. */
+export interface CliIo {
+  readonly cwd: string;
+  readonly stdout: Output;
+  readonly stderr: Output;
+}
+
+export const EXIT = { OK: 0, UNDONE: 1, USAGE: 2, FAILED: 3 } as const;
+
+interface MigrationFlags extends CommonFlags {
+  readonly dryRun?: boolean;
+  readonly shard?: string;
+  readonly checkpoint?: string | false;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+interface VerifyFlags extends CommonFlags {
+  readonly keyring?: string;
+  readonly shard?: string;
+  readonly json?: boolean;
+  readonly quiet?: boolean;
+}
+
+/**
+ * Runs the CLI with `argv` (without the node and script paths) and resolves to the exit status.
+ *
+ * @example
+ * ```ts
+ * const status = await runCli(['encrypt', '--model', 'User', '--batch-size', '500']);
+ * process.exitCode = status;
+ * ```
+ */
+export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const out: CliIo = { cwd: io.cwd ?? process.cwd(), stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr };
+  let status: number = EXIT.OK;
+  const program = buildProgram(out, (code) => {
+    status = Math.max(status, code);
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version end with exit code 0; anything else commander rejects is a usage error
+      return error.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    if (isCliError(error)) {
+      out.stderr.write(`prisma-kms: ${error.message} [${error.code}]\n`);
+      return error.exitCode;
+    }
+    out.stderr.write(`prisma-kms: unexpected ${error instanceof Error ? error.name : typeof error}\n`);
+    if (process.env.PRISMA_KMS_DEBUG && error instanceof Error) out.stderr.write(`${error.stack ?? ''}\n`);
+    return EXIT.FAILED;
+  } finally {
+    const rssFlag = argv.includes('--report-max-rss');
+    if (rssFlag) out.stderr.write(`prisma-kms:max-rss-bytes ${process.resourceUsage().maxRSS * 1024}\n`);
+  }
+  return status;
+}
+
+function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
+  const program = new Command('prisma-kms')
+    .description('Encrypt existing columns in place, rotate keys, decrypt back, verify and report status')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError();
+  // Measures the process for the benchmark; not part of the documented interface.
+  program.addOption(new Option('--report-max-rss').hideHelp());
+
+  withCommon(program.command('status'))
+    .description('count plaintext, current-key and other-key ciphertext, and nulls, per model and field (reads only)')
+    .option('--json', 'print JSON')
+    .option('--quiet', 'no progress output')
+    .action(async (flags: MigrationFlags) => {
+      await withSession(flags, io, async (session) => {
+        const progress = createProgressReporter(io.stderr, { quiet: flags.quiet || flags.json });
+        const report = await collectStatus(session.targets, {
+          db: await session.database(),
+          dialect: session.dialect,
+          cipher: await session.cipher(),
+          batchSize: session.batchSize,
+          onProgress: (p) => progress.update(p),
+        });
+        progress.finish();
+        io.stdout.write(flags.json ? toJson(report) + '\n' : formatStatus(report));
+      });
+    });
+
+  for (const [command, description] of [
+    ['encrypt', 'encrypt every plaintext value of the encrypted fields, in place'],
+    ['rotate', 're-encrypt values whose data key the current generator key does not wrap'],
+    ['decrypt', 'take every value back to plaintext (all encrypted fields, or those named)'],
+  ] as const) {
+    withMigrationFlags(withCommon(program.command(command)))
+      .description(description)
+      .action(async (flags: MigrationFlags) => {
+        await withSession(flags, io, async (session) => {
+          const progress = createProgressReporter(io.stderr, { quiet: flags.quiet || flags.json });
+          const shard = flags.shard ? parseShard(flags.shard) : undefined;
+          let results: TableMigrationResult[];
+          try {
+            results = await runMigration(session.targets, {
+              db: await session.database(),
+              dialect: session.dialect,
+              cipher: await session.cipher(),
+              command,
+              batchSize: session.batchSize,
+              concurrency: session.concurrency,
+              dryRun: flags.dryRun ?? false,
+              checkpoints: session.checkpoints(flags.checkpoint),
+              onProgress: (p) => progress.update(p),
+              ...(shard ? { shard } : {}),
+            });
+          } finally {
+            progress.finish();
+          }
+          io.stdout.write(flags.json ? toJson({ command, dryRun: flags.dryRun ?? false, tables: results }) + '\n' : formatMigration(command, results, flags.dryRun ?? false));
+          if (results.some((r) => r.rowsSkipped > 0 || r.failureCount > 0)) exitWith(EXIT.UNDONE);
+        });
+      });
+  }
+
+  withCommon(program.command('verify'))
+    .description('decrypt every value and report each one that fails, by model, field and primary key (changes nothing)')
+    .option('--keyring <ref>', 'verify with another cipher: a name in the config\'s keyrings or exports, or <file>#<export>')
+    .option('--shard <i/n>', 'verify only shard i of n')
+    .option('--json', 'print JSON')
+    .option('--quiet', 'no progress output')
+    .action(async (flags: VerifyFlags) => {
+      await withSession(flags, io, async (session) => {
+        const cipher = flags.keyring ? await resolveKeyringCipher(session, flags.keyring, io.cwd) : await session.cipher();
+        const progress = createProgressReporter(io.stderr, { quiet: flags.quiet || flags.json });
+        const shard = flags.shard ? parseShard(flags.shard) : undefined;
+        const results = await verifyTables(session.targets, {
+          db: await session.database(),
+          dialect: session.dialect,
+          cipher,
+          batchSize: session.batchSize,
+          concurrency: session.concurrency,
+          onProgress: (p) => progress.update(p),
+          ...(shard ? { shard } : {}),
+        });
+        progress.finish();
+        const failed = results.reduce((n, r) => n + r.failureCount, 0);
+        io.stdout.write(flags.json ? toJson({ ok: failed === 0, failureCount: failed, tables: results }) + '\n' : formatVerify(results));
+        if (failed > 0) exitWith(EXIT.UNDONE);
+      });
+    });
+
+  return program;
+}
+
+function withCommon(command: Command): Command {
+  return command
+    .option('-c, --config <path>', 'config module (default: prisma-kms.config.{ts,js,mjs,cjs} in the working directory)')
+    .option('-m, --model <names>', 'only these models (repeatable, or comma-separated)', collectNames)
+    .option('-f, --field <names>', 'only these fields: field or Model.field (repeatable, or comma-separated)', collectNames)
+    .option('--batch-size <n>', 'rows per batch (default 1000)', positiveInteger)
+    .option('--concurrency <n>', 'batches in flight (default 4)', positiveInteger);
+}
+
+function withMigrationFlags(command: Command): Command {
+  return command
+    .option('--dry-run', 'count what would change; write nothing')
+    .option('--shard <i/n>', 'take only shard i of n (run n processes to share a table)')
+    .option('--checkpoint <dir>', 'checkpoint directory (default .prisma-kms)')
+    .option('--no-checkpoint', 'do not read or write checkpoints')
+    .option('--json', 'print the result as JSON')
+    .option('--quiet', 'no progress output');
+}
+
+async function withSession(flags: CommonFlags, io: CliIo, body: (session: Session) => Promise<void>): Promise<void> {
+  const session = await openSession(flags, io.cwd);
+  try {
+    await body(session);
+  } finally {
+    await session.close();
+  }
+}
+
+function collectNames(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
+
+// CliError is re-exported for callers that catch what runCli's body throws in library use.
+export { CliError };

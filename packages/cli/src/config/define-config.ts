@@ -1,0 +1,96 @@
+/**
+ * What a `prisma-kms.config.ts` module exports: the same field map, cipher and database the
+ * application uses, so the CLI encrypts exactly what the extension will later decrypt.
+ */
+import type { FieldCipher } from '@prisma-kms/field-crypto';
+
+/** The slice of a Prisma client the CLI uses: raw SQL only, so every driver adapter works. */
+export interface RawSqlClient {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+  $disconnect(): Promise<void>;
+}
+
+export type { FieldRef } from '@prisma-kms/field-crypto';
+
+/**
+ * The slice of `@prisma-kms/field-crypto`'s `FieldCipher` the CLI uses; a cipher from
+ * `createFieldCipher` is one.
+ */
+export type MigrationCipher = Pick<FieldCipher, 'encryptMany' | 'decryptMany' | 'decrypt' | 'inspect' | 'currentWrappingKey'>;
+
+/** A value or a (possibly async) factory of it: factories run only when a command needs them. */
+export type Provide<T> = T | (() => T | Promise<T>);
+
+/** A column in the field map. */
+export interface FieldMapColumn {
+  readonly name: string;
+  readonly dbName: string;
+  readonly type: string;
+}
+
+/**
+ * The parts of the generated field map (`@prisma-kms/prisma`'s `FieldMap`) the CLI reads; the
+ * generated, deeply readonly `fieldMap` is assignable to it.
+ */
+export interface FieldMapInput {
+  readonly provider: string;
+  readonly models: Readonly<
+    Record<
+      string,
+      {
+        readonly dbName: string;
+        readonly primaryKey: readonly FieldMapColumn[];
+        readonly encrypted: Readonly<Record<string, FieldMapColumn>>;
+      }
+    >
+  >;
+}
+
+/** The providers the CLI has SQL for (the field map's `provider`). */
+export type SqlProvider = 'postgresql' | 'sqlite' | 'mysql';
+
+/**
+ * The CLI configuration, default-exported by `prisma-kms.config.ts` (or `.js`, `.mjs`, `.cjs`).
+ */
+export interface PrismaKmsConfig {
+  /** The field map the `prisma-kms` generator emitted (tables, primary keys, encrypted columns). */
+  fields: FieldMapInput;
+  /** The cipher the application uses (`createFieldCipher(...)`), or a factory of it. */
+  cipher: Provide<MigrationCipher>;
+  /** An unextended Prisma client on the database to migrate, or a factory of it. The CLI disconnects it. */
+  database: Provide<RawSqlClient>;
+  /** Overrides the field map's provider (e.g. `mysql` for MariaDB). */
+  provider?: SqlProvider;
+  /** Other ciphers `verify --keyring <name>` can use, e.g. one with only the recovery keyring. */
+  keyrings?: Record<string, Provide<MigrationCipher>>;
+  /** Directory for checkpoint files; default `.prisma-kms` in the working directory. */
+  checkpointDir?: string;
+  /** Rows per batch; default 1000. */
+  batchSize?: number;
+  /** Batches in flight at once; default 4. */
+  concurrency?: number;
+}
+
+/**
+ * Types a config module's default export. It returns its argument unchanged.
+ *
+ * @example
+ * ```ts
+ * // prisma-kms.config.ts
+ * import { defineConfig } from '@prisma-kms/cli';
+ * import { createFieldCipher, kmsKeyring } from '@prisma-kms/field-crypto';
+ * import { fields } from './generated/fields';
+ * import { PrismaClient } from './generated/client';
+ * import { PrismaPg } from '@prisma/adapter-pg';
+ *
+ * export default defineConfig({
+ *   fields,
+ *   cipher: () => createFieldCipher({ keyring: kmsKeyring({ generatorKeyId: process.env.KMS_KEY_ARN! }) }),
+ *   database: () => new PrismaClient({ adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL! }) }),
+ * });
+ * ```
+ */
+export function defineConfig(config: PrismaKmsConfig): PrismaKmsConfig {
+  return config;
+}

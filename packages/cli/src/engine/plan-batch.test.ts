@@ -1,0 +1,72 @@
+import { actionFor, buildBatchWrite, planBatch, type ReadRow } from './plan-batch';
+import type { ValueState } from './value-state';
+
+const states: Record<string, ValueState> = {
+  plain: { kind: 'plaintext' },
+  cur: { kind: 'current' },
+  old: { kind: 'other-key', wrappingKeys: ['k:old'] },
+};
+const classify = (value: string | null): ValueState => (value === null ? { kind: 'null' } : states[value.split('-')[0]!]!);
+
+describe('actionFor', () => {
+  it('encrypt touches only plaintext: ciphertext is never encrypted twice', () => {
+    expect(actionFor('encrypt', states.plain!)).toBe('encrypt');
+    expect(actionFor('encrypt', states.cur!)).toBeUndefined();
+    expect(actionFor('encrypt', states.old!)).toBeUndefined();
+    expect(actionFor('encrypt', { kind: 'null' })).toBeUndefined();
+  });
+
+  it('rotate touches only ciphertext under other keys', () => {
+    expect(actionFor('rotate', states.old!)).toBe('reencrypt');
+    expect(actionFor('rotate', states.cur!)).toBeUndefined();
+    expect(actionFor('rotate', states.plain!)).toBeUndefined();
+  });
+
+  it('decrypt touches every ciphertext and leaves plaintext alone', () => {
+    expect(actionFor('decrypt', states.cur!)).toBe('decrypt');
+    expect(actionFor('decrypt', states.old!)).toBe('decrypt');
+    expect(actionFor('decrypt', states.plain!)).toBeUndefined();
+  });
+});
+
+describe('planBatch and buildBatchWrite', () => {
+  const rows: ReadRow[] = [
+    { key: [1], values: ['plain-a', 'cur-a'] },
+    { key: [2], values: ['cur-b', null] },
+    { key: [3], values: ['plain-c', 'plain-d'] },
+  ];
+
+  it('plans every value that needs the command, by row and column', () => {
+    expect(planBatch('encrypt', rows, classify)).toEqual([
+      { row: 0, column: 0, action: 'encrypt', value: 'plain-a' },
+      { row: 2, column: 0, action: 'encrypt', value: 'plain-c' },
+      { row: 2, column: 1, action: 'encrypt', value: 'plain-d' },
+    ]);
+  });
+
+  it('writes only rows that change, each change carrying the value read', () => {
+    const work = planBatch('encrypt', rows, classify);
+    const write = buildBatchWrite(rows, work, [
+      { ok: true, value: 'X-a' },
+      { ok: true, value: 'X-c' },
+      { ok: false, code: 'PRISMA_KMS_ENCRYPTION_FAILED' },
+    ]);
+    expect(write.columns).toEqual([0]);
+    expect(write.rows).toEqual([
+      { key: [1], changes: [{ next: 'X-a', previous: 'plain-a' }] },
+      { key: [3], changes: [{ next: 'X-c', previous: 'plain-c' }] },
+    ]);
+    expect(write.failed).toEqual([{ row: 2, column: 1, code: 'PRISMA_KMS_ENCRYPTION_FAILED' }]);
+  });
+
+  it('aligns changes with the changed columns, null where a row keeps a column', () => {
+    const work = planBatch('encrypt', rows, classify);
+    const write = buildBatchWrite(rows, work, work.map((w) => ({ ok: true, value: `E(${w.value})` })));
+    expect(write.columns).toEqual([0, 1]);
+    expect(write.rows[0]!.changes).toEqual([{ next: 'E(plain-a)', previous: 'plain-a' }, null]);
+  });
+
+  it('Precondition: one outcome per planned value', () => {
+    expect(() => buildBatchWrite(rows, planBatch('encrypt', rows, classify), [])).toThrow(RangeError);
+  });
+});

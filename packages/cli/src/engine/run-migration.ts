@@ -1,0 +1,233 @@
+/**
+ * `encrypt`, `rotate` and `decrypt`: read a batch in key order, plan it (parsing decides), run one
+ * batch of crypto, write it back in ONE compare-and-set UPDATE; several batches in flight; a
+ * checkpoint after every contiguous run of finished batches.
+ */
+import type { MigrationCipher, RawSqlClient } from '../config/define-config';
+import type { Dialect, KeyColumn } from '../sql/dialect';
+import { runPipeline } from './batch-pipeline';
+import { CheckpointStore, type CheckpointIdentity } from './checkpoint';
+import { CompletionTracker } from './completion-tracker';
+import { buildBatchWrite, planBatch, type MigrationCommand } from './plan-batch';
+import { formatShard, shardsInSql, type ShardSpec } from './shard';
+import { executeStatement, keyColumns, queryRows } from './sql-runner';
+import { readTable } from './table-reader';
+import type { TableTarget } from './table-target';
+import { transformValues } from './transform-values';
+import { valueClassifier, wrappingKeyLabel } from './value-state';
+
+/** How many individual failures a result lists (all are counted). */
+export const MAX_LISTED_FAILURES = 1000;
+
+/** A value that could not be transformed or verified, named by model, field and primary key (never its content). */
+export interface ValueFailure {
+  readonly model: string;
+  readonly field: string;
+  /** Primary key by column name. */
+  readonly key: Readonly<Record<string, unknown>>;
+  /** The cipher's error code, or `PLAINTEXT` (verify) for a value that was never encrypted. */
+  readonly code: string;
+}
+
+/** Progress of one table, reported after every batch. */
+export interface TableProgress {
+  readonly command: string;
+  readonly model: string;
+  readonly table: string;
+  /** Rows read so far (including those read by the run a checkpoint resumed). */
+  readonly scanned: number;
+  /** Rows in the table (in this shard, when the shard is taken in SQL) when the run started. */
+  readonly total: number;
+  readonly written: number;
+  readonly skipped: number;
+  readonly failed: number;
+}
+
+export interface MigrationOptions {
+  readonly db: RawSqlClient;
+  readonly dialect: Dialect;
+  readonly cipher: MigrationCipher;
+  readonly command: MigrationCommand;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly dryRun?: boolean;
+  readonly shard?: ShardSpec;
+  /** Where checkpoints live; null runs without them. */
+  readonly checkpoints: CheckpointStore | null;
+  readonly onProgress?: (progress: TableProgress) => void;
+  /**
+   * Called between reading a batch and writing it (tests use it to play a concurrent writer).
+   * Receives the primary keys of the rows about to be written.
+   */
+  readonly beforeWrite?: (batch: { readonly model: string; readonly keys: ReadonlyArray<readonly unknown[]> }) => Promise<void>;
+}
+
+export interface TableMigrationResult {
+  readonly model: string;
+  readonly table: string;
+  readonly fields: readonly string[];
+  /** Rows read by this run. */
+  readonly rowsScanned: number;
+  /** Values that needed the command (and, unless dry-run, were transformed). */
+  readonly valuesPlanned: number;
+  /** Rows the UPDATEs wrote. */
+  readonly rowsWritten: number;
+  /** Rows a concurrent writer changed between read and write: left alone, a rerun picks them up. */
+  readonly rowsSkipped: number;
+  readonly failureCount: number;
+  /** The first {@link MAX_LISTED_FAILURES} failures. */
+  readonly failures: readonly ValueFailure[];
+  /** True when the run started from a checkpoint. */
+  readonly resumed: boolean;
+}
+
+/**
+ * Runs `options.command` over each target table in turn.
+ *
+ * @example
+ * ```ts
+ * const results = await runMigration(selectTargets(fieldMap), {
+ *   db: prisma, dialect: dialectFor('postgresql'), cipher, command: 'encrypt',
+ *   batchSize: 1000, concurrency: 4, checkpoints: new CheckpointStore('.prisma-kms'),
+ * });
+ * ```
+ */
+export async function runMigration(targets: readonly TableTarget[], options: MigrationOptions): Promise<TableMigrationResult[]> {
+  const currentKey = await options.cipher.currentWrappingKey();
+  const classify = valueClassifier((value) => options.cipher.inspect(value), currentKey);
+  const results: TableMigrationResult[] = [];
+  for (const target of targets) {
+    results.push(await migrateTable(target, options, classify, wrappingKeyLabel(currentKey)));
+  }
+  return results;
+}
+
+async function migrateTable(
+  target: TableTarget,
+  options: MigrationOptions,
+  classify: ReturnType<typeof valueClassifier>,
+  currentKeyLabel: string,
+): Promise<TableMigrationResult> {
+  const { db, dialect, cipher, command } = options;
+  const key = await keyColumns(db, dialect.provider, target);
+  const identity: CheckpointIdentity = {
+    command,
+    model: target.model,
+    table: target.table,
+    fields: target.encrypted.map((c) => c.field),
+    shard: options.shard ? formatShard(options.shard) : null,
+    ...(command === 'rotate' ? { targetKey: currentKeyLabel } : {}),
+  };
+  const checkpoints = options.dryRun ? null : options.checkpoints;
+  const resume = checkpoints?.load(identity) ?? null;
+  const total = await countRows(db, dialect, target, key, options.shard);
+
+  const tracker = new CompletionTracker<readonly unknown[]>();
+  const scannedBefore = resume?.rowsScanned ?? 0;
+  const counters = { scanned: 0, planned: 0, written: 0, skipped: 0, failed: 0 };
+  const failures: ValueFailure[] = [];
+  const fieldOf = (column: number) => ({ model: target.model, field: target.encrypted[column]!.field });
+
+  const report = (): void =>
+    options.onProgress?.({
+      command,
+      model: target.model,
+      table: target.table,
+      scanned: scannedBefore + counters.scanned,
+      total,
+      written: counters.written,
+      skipped: counters.skipped,
+      failed: counters.failed,
+    });
+
+  const batches = readTable(db, target, {
+    dialect,
+    key,
+    batchSize: options.batchSize,
+    after: resume?.after ?? null,
+    ...(options.shard ? { shard: options.shard } : {}),
+  });
+
+  await runPipeline(batches, options.concurrency, async (batch) => {
+    tracker.started(batch.seq, batch.lastKey);
+    const work = planBatch(command, batch.rows, classify);
+    counters.planned += work.length;
+    let clean = true;
+    if (!options.dryRun && work.length > 0) {
+      const outcomes = await transformValues(cipher, work, fieldOf);
+      const write = buildBatchWrite(batch.rows, work, outcomes);
+      for (const failure of write.failed) {
+        counters.failed++;
+        clean = false;
+        if (failures.length < MAX_LISTED_FAILURES) {
+          failures.push({ ...fieldOf(failure.column), key: keyRecord(target, batch.rows[failure.row]!.key), code: failure.code });
+        }
+      }
+      if (write.rows.length > 0) {
+        await options.beforeWrite?.({ model: target.model, keys: write.rows.map((row) => row.key) });
+        const statement = dialect.updateBatch({
+          table: target.table,
+          key,
+          columns: write.columns.map((c) => target.encrypted[c]!.column),
+          rows: write.rows,
+        });
+        const affected = await executeStatement(db, statement, `writing table "${target.table}"`);
+        const written = Math.min(affected, write.rows.length);
+        counters.written += written;
+        if (written < write.rows.length) {
+          counters.skipped += write.rows.length - written;
+          clean = false;
+        }
+      }
+    }
+    counters.scanned += batch.scanned;
+    const advancedTo = tracker.finished(batch.seq, clean);
+    if (advancedTo && checkpoints) checkpoints.save(identity, advancedTo, scannedBefore + counters.scanned);
+    report();
+  });
+
+  // The run reached the end of the table: the next run starts over, so it also sees the rows this one
+  // skipped and anything written behind it. (A run that dies keeps its checkpoint, frozen before the
+  // first batch that left work undone, so resuming never steps over skipped rows.)
+  checkpoints?.clear(identity);
+  if (counters.scanned === 0) report(); // an empty table (or nothing left after a checkpoint) still reports once
+  return {
+    model: target.model,
+    table: target.table,
+    fields: identity.fields,
+    rowsScanned: counters.scanned,
+    valuesPlanned: counters.planned,
+    rowsWritten: counters.written,
+    rowsSkipped: counters.skipped,
+    failureCount: counters.failed,
+    failures,
+    resumed: resume !== null,
+  };
+}
+
+/** Rows in the table (or in the SQL shard), for progress and ETA. */
+export async function countRows(
+  db: RawSqlClient,
+  dialect: Dialect,
+  target: TableTarget,
+  key: readonly KeyColumn[],
+  shard: ShardSpec | undefined,
+): Promise<number> {
+  const inSql = shard !== undefined && shardsInSql(target.primaryKey);
+  const rows = await queryRows<{ n: unknown }>(
+    db,
+    dialect.countRows({ table: target.table, key, ...(inSql ? { shard } : {}) }),
+    `counting rows of table "${target.table}"`,
+  );
+  const n = Number(rows[0]?.n ?? 0);
+  return shard && !inSql ? Math.ceil(n / shard.count) : n;
+}
+
+/** A primary key as `{ column: value }`, for reports. */
+export function keyRecord(target: TableTarget, key: readonly unknown[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {};
+  target.primaryKey.forEach((column, i) => {
+    record[column.field] = key[i];
+  });
+  return record;
+}

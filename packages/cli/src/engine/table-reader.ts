@@ -1,0 +1,69 @@
+/**
+ * Reads a table in primary-key order, one batch at a time (keyset pagination), so memory stays
+ * bounded by the batch size whatever the table's size.
+ */
+import type { RawSqlClient } from '../config/define-config';
+import type { Dialect, KeyColumn } from '../sql/dialect';
+import type { ReadRow } from './plan-batch';
+import { shardOfKey, shardsInSql, type ShardSpec } from './shard';
+import { queryRows } from './sql-runner';
+import type { TableTarget } from './table-target';
+
+/** One batch as read. `rows` holds only this shard's rows; `scanned` counts every row read. */
+export interface TableBatch {
+  readonly seq: number;
+  readonly rows: readonly ReadRow[];
+  readonly lastKey: readonly unknown[];
+  readonly scanned: number;
+}
+
+export interface ReadOptions {
+  readonly dialect: Dialect;
+  readonly key: readonly KeyColumn[];
+  readonly batchSize: number;
+  /** Resume strictly after this key. */
+  readonly after: readonly unknown[] | null;
+  readonly shard?: ShardSpec;
+}
+
+/** Yields the table's batches in key order until a short batch says the table is done. */
+export async function* readTable(db: RawSqlClient, target: TableTarget, options: ReadOptions): AsyncGenerator<TableBatch> {
+  const sqlShard = options.shard && shardsInSql(target.primaryKey) ? options.shard : undefined;
+  const hashShard = options.shard && !sqlShard ? options.shard : undefined;
+  const columns = target.encrypted.map((c) => c.column);
+  let after = options.after;
+  for (let seq = 0; ; seq++) {
+    const statement = options.dialect.selectBatch({
+      table: target.table,
+      key: options.key,
+      columns,
+      after,
+      limit: options.batchSize,
+      ...(sqlShard ? { shard: sqlShard } : {}),
+    });
+    const raw = await queryRows<Record<string, unknown>>(db, statement, `reading table "${target.table}"`);
+    if (raw.length === 0) return;
+    const all = raw.map((record) => toReadRow(record, options.key.length, columns.length));
+    const lastKey = all[all.length - 1]!.key;
+    const rows = hashShard ? all.filter((row) => shardOfKey(row.key, hashShard.count) === hashShard.index) : all;
+    yield { seq, rows, lastKey, scanned: all.length };
+    if (raw.length < options.batchSize) return;
+    after = lastKey;
+  }
+}
+
+function toReadRow(record: Record<string, unknown>, keyCount: number, columnCount: number): ReadRow {
+  const key: unknown[] = [];
+  for (let i = 0; i < keyCount; i++) key.push(record[`k${i}`]);
+  const values: Array<string | null> = [];
+  for (let i = 0; i < columnCount; i++) values.push(asStoredString(record[`c${i}`]));
+  return { key, values };
+}
+
+/** Encrypted columns are `String`; a driver may hand back a Buffer for a binary collation. */
+function asStoredString(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  return String(value);
+}

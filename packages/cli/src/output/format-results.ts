@@ -1,0 +1,66 @@
+/**
+ * Renders command results for people (aligned text) and for scripts (`--json`). Values never appear:
+ * only names, counts, primary keys and error codes.
+ */
+import type { FieldStatus } from '../engine/collect-status';
+import type { TableMigrationResult, ValueFailure } from '../engine/run-migration';
+import type { TableVerifyResult } from '../engine/verify-values';
+
+/** JSON with bigint keys as strings and dates as ISO text. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
+}
+
+export function formatStatus(report: { currentKey: string; fields: readonly FieldStatus[] }): string {
+  const header = ['model', 'field', 'rows', 'null', 'plaintext', 'current key', 'other keys'];
+  const lines = report.fields.map((f) => [f.model, f.field, f.rows, f.null, f.plaintext, f.current, f.otherKeys].map(String));
+  const out = [`current generator key: ${report.currentKey}`, ...table([header, ...lines])];
+  for (const field of report.fields) {
+    for (const [key, count] of Object.entries(field.byWrappingKey)) {
+      out.push(`  ${field.model}.${field.field}: ${count} under ${key}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
+
+const PAST_TENSE = { encrypt: 'encrypted', rotate: 're-encrypted', decrypt: 'decrypted' } as const;
+
+export function formatMigration(command: keyof typeof PAST_TENSE, results: readonly TableMigrationResult[], dryRun: boolean): string {
+  const out: string[] = [];
+  for (const r of results) {
+    const done = dryRun ? `${r.valuesPlanned} values would be ${PAST_TENSE[command]}` : `${r.valuesPlanned} values ${PAST_TENSE[command]}`;
+    out.push(
+      `${command} ${r.model} (${r.table}): ${r.rowsScanned} rows scanned${r.resumed ? ' (resumed from checkpoint)' : ''}, ${done}, ` +
+        `${r.rowsWritten} rows written, ${r.rowsSkipped} rows skipped (changed concurrently), ${r.failureCount} values failed`,
+    );
+    out.push(...r.failures.map(formatFailure));
+  }
+  if (results.some((r) => r.rowsSkipped > 0 || r.failureCount > 0)) {
+    out.push('Some rows were left as they were; run the command again to pick them up.');
+  }
+  return out.join('\n') + '\n';
+}
+
+export function formatVerify(results: readonly TableVerifyResult[]): string {
+  const out: string[] = [];
+  for (const r of results) {
+    out.push(`verify ${r.model} (${r.table}): ${r.rowsScanned} rows, ${r.valuesChecked} values checked, ${r.failureCount} failed`);
+    out.push(...r.failures.map(formatFailure));
+    if (r.failureCount > r.failures.length) out.push(`  ... and ${r.failureCount - r.failures.length} more`);
+  }
+  const failed = results.reduce((n, r) => n + r.failureCount, 0);
+  out.push(failed === 0 ? 'OK: every value decrypts.' : `FAILED: ${failed} values do not decrypt.`);
+  return out.join('\n') + '\n';
+}
+
+function formatFailure(failure: ValueFailure): string {
+  const key = Object.entries(failure.key)
+    .map(([name, value]) => `${name}=${value instanceof Date ? value.toISOString() : String(value)}`)
+    .join(', ');
+  return `  ${failure.model}.${failure.field} [${key}]: ${failure.code}`;
+}
+
+function table(rows: readonly (readonly string[])[]): string[] {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  return rows.map((row) => row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  '));
+}

@@ -1,0 +1,361 @@
+import {
+  AlgorithmSuiteIdentifier,
+  CommitmentPolicy,
+  CommitmentPolicySuites,
+  KeyringNode,
+  NodeAlgorithmSuite,
+  type EncryptionContext,
+} from '@aws-crypto/client-node';
+import { MalformedMessageError, MessageAuthenticationError, isCodecError } from '../codec';
+import {
+  ConfigurationError,
+  DecryptionError,
+  EncryptionError,
+  MalformedCiphertextError,
+  isFieldCryptoError,
+  type FieldCryptoError,
+} from '../errors';
+import { CachingMaterialsManager, type MaterialsCounters } from '../materials/caching-materials-manager';
+import { dataKeyCacheLimits, type DataKeyCacheOptions } from '../materials/cache-limits';
+import { checkContext, describeContext, fieldContext, validateStaticContext, type FieldRef } from './encryption-context';
+import {
+  canDecodeFast,
+  canEncodeFast,
+  contextAndKeysSection,
+  decodeFast,
+  decryptWithSdk,
+  encodeFast,
+  encryptWithSdk,
+  readMessage,
+} from './message-engine';
+import { wrappingKeyOf, type StoredValue, type WrappingKeyRef } from './stored-value';
+
+/** Options of {@link createFieldCipher}. */
+export interface FieldCipherOptions {
+  /** Any Encryption SDK keyring: {@link kmsKeyring}, {@link localAesKeyring}, {@link multiKeyring}, or your own. */
+  readonly keyring: KeyringNode;
+  /** Data-key cache limits (defaults: 5 minutes, 2^32 messages, 2^53-1 bytes, 1,000 keys); `false` turns the cache off. */
+  readonly cache?: DataKeyCacheOptions | false;
+  /** Static application context added to every value, e.g. `{ app: 'billing' }`; checked on every decrypt. */
+  readonly encryptionContext?: Record<string, string>;
+  /** Algorithm suite of new values. Default (and the only one the fast codec writes): ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY. */
+  readonly suite?: AlgorithmSuiteIdentifier;
+}
+
+/** Counters since the cipher was created. A snapshot: read `cipher.stats` again for fresh numbers. */
+export interface CipherStats {
+  /** Values encrypted / decrypted successfully. */
+  readonly encrypted: number;
+  readonly decrypted: number;
+  /** Values written / read by the fast codec, and by the SDK's own encrypt/decrypt (the fallback). */
+  readonly fastEncrypts: number;
+  readonly sdkEncrypts: number;
+  readonly fastDecrypts: number;
+  readonly sdkDecrypts: number;
+  /** Data-key cache lookups that found a usable key, and those that did not. */
+  readonly cacheHits: number;
+  readonly cacheMisses: number;
+  /** Calls into the keyring: new data keys (KMS GenerateDataKey) and unwrapped data keys (KMS Decrypt). */
+  readonly keyringGenerateCalls: number;
+  readonly keyringDecryptCalls: number;
+}
+
+/** One value and the field it belongs to. */
+export interface FieldValue {
+  readonly value: string;
+  readonly field: FieldRef;
+}
+
+/**
+ * Encrypts and decrypts field values. Each value becomes one AWS Encryption SDK message, stored as
+ * base64, bound to its model and field by the encryption context.
+ */
+export interface FieldCipher {
+  /** Encrypts one value for `field`: base64 (standard, padded) of one Encryption SDK message. */
+  encrypt(plaintext: string, field: FieldRef): Promise<string>;
+  /** Decrypts a value read from `field`; fails if it was written for another field (context check). */
+  decrypt(ciphertext: string, field: FieldRef): Promise<string>;
+  /** {@link FieldCipher.encrypt} for many values; order preserved; concurrent cache misses share keyring calls. */
+  encryptMany(items: ReadonlyArray<FieldValue>): Promise<string[]>;
+  /** {@link FieldCipher.decrypt} for many values; order preserved; rejects with the first failure. */
+  decryptMany(items: ReadonlyArray<FieldValue>): Promise<string[]>;
+  /** Parses the header only (no key needed): plaintext, or ciphertext with its context and wrapping keys. */
+  inspect(value: string): StoredValue;
+  /** The key new data keys are wrapped by (KMS: the key ARN KMS resolved). Asks the keyring once. */
+  currentWrappingKey(): Promise<WrappingKeyRef>;
+  readonly stats: CipherStats;
+}
+
+type Counters = { -readonly [K in keyof CipherStats]: number } & MaterialsCounters;
+
+/** Everything about a field that does not change between values, computed on first use. */
+interface FieldScheme {
+  readonly field: FieldRef;
+  readonly encryptionContext: Readonly<EncryptionContext>;
+  readonly cacheKey: string;
+}
+
+/**
+ * Creates a {@link FieldCipher}. Options are validated here, once; the hot path trusts them.
+ *
+ * @example
+ * ```ts
+ * const cipher = createFieldCipher({
+ *   keyring: kmsKeyring({ generatorKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/...' }),
+ *   cache: { maxAgeMs: 60_000, maxMessages: 100_000 },
+ *   encryptionContext: { app: 'billing' },
+ * });
+ * const stored = await cipher.encrypt('ada@example.com', { model: 'User', field: 'email' });
+ * const email = await cipher.decrypt(stored, { model: 'User', field: 'email' });
+ * ```
+ */
+export function createFieldCipher(options: FieldCipherOptions): FieldCipher {
+  if (!options || !(options.keyring instanceof KeyringNode)) {
+    throw new ConfigurationError('createFieldCipher needs a keyring (an Encryption SDK KeyringNode)');
+  }
+  const staticContext = validateStaticContext(options.encryptionContext);
+  const suite = encryptSuite(options.suite ?? AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY);
+  const limits = options.cache === false ? false : dataKeyCacheLimits(options.cache ?? {});
+  return new Cipher(options.keyring, limits, staticContext, suite);
+}
+
+function encryptSuite(id: AlgorithmSuiteIdentifier): NodeAlgorithmSuite {
+  let suite: NodeAlgorithmSuite;
+  try {
+    suite = new NodeAlgorithmSuite(id);
+  } catch (e) {
+    throw new ConfigurationError('unknown algorithm suite', { cause: e });
+  }
+  try {
+    CommitmentPolicySuites.isEncryptEnabled(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT, suite);
+  } catch (e) {
+    throw new ConfigurationError('the algorithm suite must commit to its key (a v2 suite)', { cause: e });
+  }
+  return suite;
+}
+
+class Cipher implements FieldCipher {
+  readonly #counters: Counters = {
+    encrypted: 0,
+    decrypted: 0,
+    fastEncrypts: 0,
+    sdkEncrypts: 0,
+    fastDecrypts: 0,
+    sdkDecrypts: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    keyringGenerateCalls: 0,
+    keyringDecryptCalls: 0,
+  };
+  readonly #materials: CachingMaterialsManager;
+  readonly #staticContext: Readonly<EncryptionContext>;
+  readonly #suite: NodeAlgorithmSuite;
+  readonly #encodesFast: boolean;
+  readonly #schemes = new Map<string, Map<string, FieldScheme>>();
+  readonly #decryptSuites = new Map<number, NodeAlgorithmSuite>();
+  #currentWrappingKey: Promise<WrappingKeyRef> | undefined;
+
+  constructor(
+    keyring: KeyringNode,
+    limits: ReturnType<typeof dataKeyCacheLimits> | false,
+    staticContext: Readonly<EncryptionContext>,
+    suite: NodeAlgorithmSuite,
+  ) {
+    this.#materials = new CachingMaterialsManager({ keyring, limits, counters: this.#counters, describe: describeContext });
+    this.#staticContext = staticContext;
+    this.#suite = suite;
+    this.#encodesFast = canEncodeFast(suite);
+  }
+
+  get stats(): CipherStats {
+    return Object.freeze({ ...this.#counters });
+  }
+
+  encrypt(plaintext: string, field: FieldRef): Promise<string> {
+    try {
+      return settle(this.#encryptOne(plaintext, field));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  decrypt(ciphertext: string, field: FieldRef): Promise<string> {
+    try {
+      return settle(this.#decryptOne(ciphertext, field));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  encryptMany(items: ReadonlyArray<FieldValue>): Promise<string[]> {
+    return this.#many(items, (item) => this.#encryptOne(item.value, item.field));
+  }
+
+  decryptMany(items: ReadonlyArray<FieldValue>): Promise<string[]> {
+    return this.#many(items, (item) => this.#decryptOne(item.value, item.field));
+  }
+
+  inspect(value: string): StoredValue {
+    const stored = typeof value === 'string' ? readMessage(value) : undefined;
+    if (!stored) return { kind: 'plaintext' };
+    const { version, suiteId, encryptionContext, encryptedDataKeys } = stored.header;
+    return { kind: 'ciphertext', version, suiteId, encryptionContext, wrappingKeys: encryptedDataKeys.map(wrappingKeyOf) };
+  }
+
+  currentWrappingKey(): Promise<WrappingKeyRef> {
+    this.#currentWrappingKey ??= this.#materials.generatorWrappingKey(this.#suite, this.#staticContext).then(
+      (edk) => wrappingKeyOf(edk),
+      (e: unknown) => {
+        this.#currentWrappingKey = undefined; // a failure (say, throttling) is not remembered
+        throw e;
+      },
+    );
+    return this.#currentWrappingKey;
+  }
+
+  /** Encrypts one value: synchronously on a warm cache (fast codec), else a promise. */
+  #encryptOne(plaintext: string, field: FieldRef): string | Promise<string> {
+    const scheme = this.#scheme(field);
+    if (typeof plaintext !== 'string') {
+      throw new EncryptionError('only strings can be encrypted', { model: field.model, field: field.field });
+    }
+    const bytes = Buffer.from(plaintext, 'utf8');
+    try {
+      if (this.#encodesFast) {
+        const request = {
+          suite: this.#suite,
+          encryptionContext: scheme.encryptionContext,
+          plaintextLength: bytes.byteLength,
+          cacheKey: scheme.cacheKey,
+        };
+        const encoded = this.#materials.useEncryptionMaterial(request, (material) => encodeFast(material, bytes));
+        if (encoded instanceof Promise) return encoded.then((message) => this.#encrypted(message, true), (e) => this.#encryptFailed(e, field));
+        return this.#encrypted(encoded, true);
+      }
+      return encryptWithSdk(this.#materials, bytes, this.#suite, scheme.encryptionContext).then(
+        (message) => this.#encrypted(message, false),
+        (e) => this.#encryptFailed(e, field),
+      );
+    } catch (e) {
+      return this.#encryptFailed(e, field);
+    }
+  }
+
+  /** Decrypts one value: synchronously on a warm cache when the codec can read it, else a promise. */
+  #decryptOne(ciphertext: string, field: FieldRef): string | Promise<string> {
+    this.#scheme(field);
+    const stored = typeof ciphertext === 'string' ? readMessage(ciphertext) : undefined;
+    if (!stored) {
+      throw new MalformedCiphertextError('the stored value is not a base64 AWS Encryption SDK message', {
+        model: field.model,
+        field: field.field,
+      });
+    }
+    const { header } = stored;
+    checkContext(header.encryptionContext, field, this.#staticContext);
+    try {
+      if (canDecodeFast(header)) {
+        const request = {
+          suite: this.#decryptSuite(header.suiteId),
+          encryptionContext: header.encryptionContext,
+          encryptedDataKeys: header.encryptedDataKeys,
+          headerContextAndKeys: contextAndKeysSection(header),
+        };
+        const decoded = this.#materials.useDecryptionMaterial(request, (material) => decodeFast(stored, material));
+        if (decoded instanceof Promise) return decoded.then((plaintext) => this.#decrypted(plaintext, true), (e) => this.#decryptFailed(e, field));
+        return this.#decrypted(decoded, true);
+      }
+      return decryptWithSdk(this.#materials, stored.message).then(
+        (plaintext) => this.#decrypted(plaintext, false),
+        (e) => this.#decryptFailed(e, field),
+      );
+    } catch (e) {
+      return this.#decryptFailed(e, field);
+    }
+  }
+
+  #encrypted(message: Buffer, fast: boolean): string {
+    this.#counters.encrypted += 1;
+    if (fast) this.#counters.fastEncrypts += 1;
+    else this.#counters.sdkEncrypts += 1;
+    return message.toString('base64');
+  }
+
+  #decrypted(plaintext: Buffer, fast: boolean): string {
+    this.#counters.decrypted += 1;
+    if (fast) this.#counters.fastDecrypts += 1;
+    else this.#counters.sdkDecrypts += 1;
+    const text = plaintext.toString('utf8');
+    plaintext.fill(0);
+    return text;
+  }
+
+  #encryptFailed(e: unknown, field: FieldRef): never {
+    if (isFieldCryptoError(e)) throw e;
+    throw new EncryptionError('the value could not be encrypted', { model: field.model, field: field.field, cause: e });
+  }
+
+  #decryptFailed(e: unknown, field: FieldRef): never {
+    throw decryptionError(e, field);
+  }
+
+  #scheme(field: FieldRef): FieldScheme {
+    const byField = field ? this.#schemes.get(field.model) : undefined;
+    const known = byField?.get(field.field);
+    if (known) return known;
+    if (!field || typeof field.model !== 'string' || !field.model || typeof field.field !== 'string' || !field.field) {
+      throw new ConfigurationError('a field reference needs a non-empty model and field name');
+    }
+    const ref = Object.freeze({ model: field.model, field: field.field });
+    const encryptionContext = fieldContext(ref, this.#staticContext);
+    const scheme = { field: ref, encryptionContext, cacheKey: this.#materials.encryptionCacheKey(this.#suite, encryptionContext) };
+    if (byField) byField.set(field.field, scheme);
+    else this.#schemes.set(field.model, new Map([[field.field, scheme]]));
+    return scheme;
+  }
+
+  #decryptSuite(id: number): NodeAlgorithmSuite {
+    let suite = this.#decryptSuites.get(id);
+    if (!suite) {
+      suite = new NodeAlgorithmSuite(id as AlgorithmSuiteIdentifier);
+      this.#decryptSuites.set(id, suite);
+    }
+    return suite;
+  }
+
+  /** Runs `one` over the items; stays synchronous while every item is a cache hit. */
+  #many(items: ReadonlyArray<FieldValue>, one: (item: FieldValue) => string | Promise<string>): Promise<string[]> {
+    const results = new Array<string>(items.length);
+    let pending: Promise<void>[] | undefined;
+    try {
+      for (let i = 0; i < items.length; i += 1) {
+        const result = one(items[i] as FieldValue);
+        if (typeof result === 'string') results[i] = result;
+        else (pending ??= []).push(result.then((value) => void (results[i] = value)));
+      }
+    } catch (e) {
+      // The misses already under way must not end as unhandled rejections.
+      if (pending) void Promise.allSettled(pending);
+      return Promise.reject(e);
+    }
+    return pending ? Promise.all(pending).then(() => results) : Promise.resolve(results);
+  }
+}
+
+function settle(result: string | Promise<string>): Promise<string> {
+  return typeof result === 'string' ? Promise.resolve(result) : result;
+}
+
+/** Turns any decrypt failure into a typed error that names the field (never carrying bytes of the value). */
+function decryptionError(e: unknown, field: FieldRef): FieldCryptoError {
+  const where = { model: field.model, field: field.field, cause: e };
+  if (isFieldCryptoError(e)) return e;
+  if (e instanceof MalformedMessageError) {
+    return new MalformedCiphertextError(`the stored value is not a well-formed message (${e.reason})`, where);
+  }
+  if (e instanceof MessageAuthenticationError) {
+    return new DecryptionError(`the stored value failed authentication (${e.reason}): tampered, or not written with this data key`, where);
+  }
+  if (isCodecError(e)) return new DecryptionError('the codec refused the stored value', where);
+  return new DecryptionError('the AWS Encryption SDK could not decrypt the stored value', where);
+}

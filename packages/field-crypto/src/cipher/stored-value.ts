@@ -1,0 +1,41 @@
+import type { EncryptedDataKey, EncryptionContext } from '@aws-crypto/client-node';
+
+/** A wrapping key: the key that encrypted a value's data key. */
+export interface WrappingKeyRef {
+  /** `aws-kms` for KMS; the key namespace for a raw (local) keyring. */
+  readonly providerId: string;
+  /** The KMS key ARN; the key name for a raw keyring. */
+  readonly keyId: string;
+}
+
+/** What a stored string is, judged by parsing it as a message header (never by guessing from characters). */
+export type StoredValue =
+  | { readonly kind: 'plaintext' }
+  | {
+      readonly kind: 'ciphertext';
+      /** Message format version: 2 for what we write, 1 for messages of older SDKs. */
+      readonly version: number;
+      readonly suiteId: number;
+      readonly encryptionContext: Readonly<EncryptionContext>;
+      /** One per encrypted data key in the message, in message order; the first is the generator's. */
+      readonly wrappingKeys: readonly WrappingKeyRef[];
+    };
+
+export const KMS_PROVIDER_ID = 'aws-kms';
+/** A raw AES keyring's provider info: key name, then tag length in bits (uint32), IV length (uint32), IV. */
+const RAW_AES_TAG_BITS = 128;
+const RAW_AES_IV_LENGTH = 12;
+const RAW_AES_INFO_SUFFIX = 4 + 4 + RAW_AES_IV_LENGTH;
+
+/** The wrapping key an EDK names. For raw AES EDKs the provider info also holds the IV; strip it. */
+export function wrappingKeyOf(edk: Pick<EncryptedDataKey, 'providerId' | 'providerInfo' | 'rawInfo'>): WrappingKeyRef {
+  const { providerId, providerInfo, rawInfo } = edk;
+  if (providerId !== KMS_PROVIDER_ID && rawInfo && rawInfo.byteLength > RAW_AES_INFO_SUFFIX) {
+    const info = Buffer.from(rawInfo.buffer, rawInfo.byteOffset, rawInfo.byteLength);
+    const suffix = info.byteLength - RAW_AES_INFO_SUFFIX;
+    if (info.readUInt32BE(suffix) === RAW_AES_TAG_BITS && info.readUInt32BE(suffix + 4) === RAW_AES_IV_LENGTH) {
+      return { providerId, keyId: info.subarray(0, suffix).toString('utf8') };
+    }
+  }
+  return { providerId, keyId: providerInfo };
+}

@@ -1,0 +1,33 @@
+/**
+ * The fast Encryption SDK message codec: synchronous encode/decode of single-frame messages,
+ * byte-compatible with the AWS Encryption SDK, plus header parsing for detection and inspection.
+ * This is the codec's only entry point; the modules behind it are internal.
+ */
+export {
+  parseMessageHeader,
+  type EncryptedDataKey,
+  type MessageHeader,
+  type MessageBodyShape,
+} from './message-header';
+export { isEncryptedMessage, readStoredMessage, type StoredMessage } from './stored-message';
+export { canDecodeFast, decodeMessage } from './decode-message';
+export {
+  encodeMessage,
+  DEFAULT_FRAME_LENGTH,
+  type EncodeMessageInput,
+  type EncodeMessageTestOptions,
+} from './encode-message';
+export { type DataKey } from './data-key';
+export { COMMITTING_SUITE_ID } from './algorithm-suites';
+export {
+  MalformedMessageError,
+  MessageAuthenticationError,
+  CodecInputError,
+  isCodecError,
+  CODEC_ERROR_CODES,
+  type CodecError,
+  type CodecErrorCode,
+  type MalformedReason,
+  type AuthenticationReason,
+  type CodecInputReason,
+} from './errors';

@@ -1,0 +1,125 @@
+import { startKmsLocal, type KmsLocal } from '@prisma-kms/kms-local';
+import {
+  ConfigurationError,
+  createFieldCipher,
+  EncryptionContextMismatchError,
+  generateLocalKey,
+  KeyringError,
+  kmsKeyring,
+  localAesKeyring,
+  multiKeyring,
+  type FieldRef,
+} from '../index';
+
+const email: FieldRef = { model: 'User', field: 'email' };
+const ssn: FieldRef = { model: 'User', field: 'ssn' };
+
+let kms: KmsLocal;
+let keyArn: string;
+
+beforeAll(async () => {
+  kms = await startKmsLocal({ quiet: true });
+  keyArn = (await kms.createKey({ alias: 'alias/field-crypto-test' })).arn;
+});
+
+afterAll(async () => {
+  await kms.close();
+});
+
+beforeEach(() => {
+  kms.faults.clear();
+  kms.resetCalls();
+});
+
+function keyring(options: Partial<Parameters<typeof kmsKeyring>[0]> = {}) {
+  // One attempt: fault tests must see the first failure, not the SDK's retries.
+  return kmsKeyring({ generatorKeyId: keyArn, ...kms.clientConfig(), clientConfig: { maxAttempts: 1 }, ...options });
+}
+
+describe('kmsKeyring against kms-local', () => {
+  it('round-trips, and the stored value names the key ARN', async () => {
+    const cipher = createFieldCipher({ keyring: keyring() });
+    const stored = await cipher.encrypt('ada@example.com', email);
+    expect(await cipher.decrypt(stored, email)).toBe('ada@example.com');
+    const inspected = cipher.inspect(stored);
+    expect(inspected.kind === 'ciphertext' && inspected.wrappingKeys).toEqual([{ providerId: 'aws-kms', keyId: keyArn }]);
+  });
+
+  it('cold encryptMany of 1,000 rows x 2 fields: 2 GenerateDataKey calls; reading them back: 2 Decrypt calls', async () => {
+    const writer = createFieldCipher({ keyring: keyring() });
+    const items = Array.from({ length: 2000 }, (_, i) => ({ value: `person ${i}`, field: i % 2 ? email : ssn }));
+    const stored = await writer.encryptMany(items);
+    expect(kms.calls().GenerateDataKey).toBe(2);
+
+    const reader = createFieldCipher({ keyring: keyring() });
+    const back = await reader.decryptMany(stored.map((value, i) => ({ value, field: items[i]!.field })));
+    expect(back).toEqual(items.map((item) => item.value));
+    expect(kms.calls().Decrypt).toBe(2);
+    expect(reader.stats.keyringDecryptCalls).toBe(2);
+  });
+
+  it('currentWrappingKey resolves an alias to the key ARN', async () => {
+    const cipher = createFieldCipher({ keyring: keyring({ generatorKeyId: 'alias/field-crypto-test' }) });
+    expect(await cipher.currentWrappingKey()).toEqual({ providerId: 'aws-kms', keyId: keyArn });
+  });
+
+  it('still checks the encryption context with KMS keys', async () => {
+    const cipher = createFieldCipher({ keyring: keyring() });
+    const stored = await cipher.encrypt('123-45-6789', ssn);
+    await expect(cipher.decrypt(stored, email)).rejects.toBeInstanceOf(EncryptionContextMismatchError);
+  });
+
+  it.each(['ThrottlingException', 'AccessDeniedException'])(
+    'keeps the AWS error name of a failed GenerateDataKey (%s)',
+    async (errorType) => {
+      const cipher = createFieldCipher({ keyring: keyring() });
+      kms.faults.failNext(1, errorType, 'GenerateDataKey');
+      const error = (await cipher.encrypt('secret value', email).catch((e: unknown) => e)) as KeyringError;
+      expect(error).toBeInstanceOf(KeyringError);
+      expect(error.awsErrorName).toBe(errorType);
+      expect(error.message).toContain(errorType);
+      expect(error.message).not.toContain('secret value');
+      expect(error.field).toBe('email');
+    },
+  );
+
+  it('keeps the AWS error name of a failed Decrypt, which the SDK keyring folds into a plain Error', async () => {
+    const stored = await createFieldCipher({ keyring: keyring() }).encrypt('ada', email);
+    const reader = createFieldCipher({ keyring: keyring() });
+    kms.faults.failNext(1, 'AccessDeniedException', 'Decrypt');
+    const error = (await reader.decrypt(stored, email).catch((e: unknown) => e)) as KeyringError;
+    expect(error).toBeInstanceOf(KeyringError);
+    expect(error.awsErrorName).toBe('AccessDeniedException');
+    expect(await reader.decrypt(stored, email)).toBe('ada');
+  });
+
+  it('rejects a malformed key id as ConfigurationError', () => {
+    expect(() => kmsKeyring({ generatorKeyId: 'arn:aws:kms:not-an-arn' })).toThrow(ConfigurationError);
+    expect(() => kmsKeyring({})).toThrow(ConfigurationError);
+  });
+
+  it('a multi-keyring of KMS and a local recovery key: either one decrypts alone', async () => {
+    const recoveryKey = generateLocalKey();
+    const both = multiKeyring({ generator: keyring(), children: [localAesKeyring({ key: recoveryKey }, { keyName: 'recovery' })] });
+    const stored = await createFieldCipher({ keyring: both }).encrypt('ada', email);
+
+    const viaRecovery = createFieldCipher({ keyring: localAesKeyring({ key: recoveryKey }, { keyName: 'recovery' }) });
+    kms.resetCalls();
+    expect(await viaRecovery.decrypt(stored, email)).toBe('ada');
+    expect(kms.calls().Decrypt ?? 0).toBe(0);
+
+    const viaKms = createFieldCipher({ keyring: keyring() });
+    expect(await viaKms.decrypt(stored, email)).toBe('ada');
+    const inspected = viaKms.inspect(stored);
+    expect(inspected.kind === 'ciphertext' && inspected.wrappingKeys).toEqual([
+      { providerId: 'aws-kms', keyId: keyArn },
+      { providerId: 'prisma-kms', keyId: 'recovery' },
+    ]);
+  });
+
+  it('a discovery keyring decrypts without knowing the key', async () => {
+    const stored = await createFieldCipher({ keyring: keyring() }).encrypt('ada', email);
+    const discovery = kmsKeyring({ discovery: true, ...kms.clientConfig() });
+    expect(await createFieldCipher({ keyring: discovery }).decrypt(stored, email)).toBe('ada');
+  });
+});

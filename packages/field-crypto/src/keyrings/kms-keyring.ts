@@ -1,0 +1,52 @@
+import { KmsKeyringNode, type KmsNodeClientSupplier } from '@aws-crypto/client-node';
+import { ConfigurationError } from '../errors';
+import { kmsClientSupplier, type KmsConnection } from './kms-client';
+
+/** Options of {@link kmsKeyring}. */
+export interface KmsKeyringOptions extends KmsConnection {
+  /** The KMS key (ARN, key id or alias) that generates every new data key. Needed to encrypt. */
+  readonly generatorKeyId?: string;
+  /** More KMS keys that also wrap every new data key, and that may unwrap data keys on decrypt. */
+  readonly keyIds?: readonly string[];
+  /** Decrypt-only keyring that asks KMS to unwrap with whichever key an EDK names. No generator/keyIds. */
+  readonly discovery?: boolean;
+  /** With `discovery`, only accept keys of these accounts in this partition. */
+  readonly discoveryFilter?: { readonly accountIDs: readonly string[]; readonly partition: string };
+  readonly grantTokens?: readonly string[];
+  /** Replaces the KMSClient we build (then `region`, `endpoint`, `credentials`, `clientConfig` are ignored). */
+  readonly clientProvider?: KmsNodeClientSupplier;
+}
+
+/**
+ * A KMS keyring: data keys come from `GenerateDataKey` on `generatorKeyId` and are also wrapped by each of
+ * `keyIds`; on decrypt, KMS unwraps them. Built on the SDK's `KmsKeyringNode` with a `KMSClient` per Region
+ * that uses the given endpoint, Region and credentials (the AWS SDK's default chain when not given).
+ *
+ * @example
+ * ```ts
+ * const keyring = kmsKeyring({
+ *   generatorKeyId: 'arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+ *   keyIds: ['arn:aws:kms:eu-central-1:111122223333:key/mrk-...'], // a second Region, for recovery
+ * });
+ * // against kms-local or LocalStack:
+ * const local = kmsKeyring({ generatorKeyId: keyArn, endpoint: 'http://127.0.0.1:4566', region: 'us-east-1' });
+ * ```
+ */
+export function kmsKeyring(options: KmsKeyringOptions): KmsKeyringNode {
+  const clientProvider = options.clientProvider ?? kmsClientSupplier(options);
+  try {
+    return new KmsKeyringNode({
+      clientProvider,
+      generatorKeyId: options.generatorKeyId,
+      keyIds: options.keyIds ? [...options.keyIds] : undefined,
+      grantTokens: options.grantTokens ? [...options.grantTokens] : undefined,
+      discovery: options.discovery,
+      discoveryFilter: options.discoveryFilter
+        ? { accountIDs: [...options.discoveryFilter.accountIDs], partition: options.discoveryFilter.partition }
+        : undefined,
+    });
+  } catch (e) {
+    // The SDK's precondition messages name the problem (e.g. "Malformed arn.") and carry no secrets.
+    throw new ConfigurationError('invalid KMS keyring options', { cause: e });
+  }
+}

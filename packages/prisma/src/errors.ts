@@ -1,0 +1,110 @@
+/**
+ * The errors the query extension throws itself. Crypto failures (a tampered value, a value copied from
+ * another column, KMS refusing) are field-crypto's typed errors and pass through unchanged.
+ * Messages name the model, the field and what is wrong; they never carry a field's value.
+ */
+
+/** Every code the extension uses. Codes are public API: match on them, not on messages. */
+export const PrismaKmsErrorCode = {
+  /** A query asks the database to compare, sort, group or aggregate an encrypted column. */
+  UNSUPPORTED_QUERY: 'PRISMA_KMS_UNSUPPORTED_QUERY',
+  /** A value written to an encrypted field is not a string (a number, a Date, an object...). */
+  INVALID_FIELD_VALUE: 'PRISMA_KMS_INVALID_FIELD_VALUE',
+  /** `strict` mode read a value that is still plaintext (a table not yet migrated). */
+  PLAINTEXT_VALUE: 'PRISMA_KMS_PLAINTEXT_VALUE',
+  /** The options given to `fieldEncryption` are invalid. */
+  INVALID_CONFIGURATION: 'PRISMA_KMS_INVALID_CONFIGURATION',
+} as const;
+
+export type PrismaKmsErrorCode = (typeof PrismaKmsErrorCode)[keyof typeof PrismaKmsErrorCode];
+
+/**
+ * Base class of the extension's own errors.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await prisma.user.findMany({ where: { email: { contains: '@' } } });
+ * } catch (e) {
+ *   if (isPrismaKmsError(e) && e.code === PrismaKmsErrorCode.UNSUPPORTED_QUERY) console.log(e.model, e.field, e.operator);
+ * }
+ * ```
+ */
+export class PrismaKmsError extends Error {
+  readonly code: PrismaKmsErrorCode;
+  /** Prisma model name, when the error is about one. */
+  readonly model: string | undefined;
+  /** Prisma field name, when the error is about one. */
+  readonly field: string | undefined;
+
+  constructor(code: PrismaKmsErrorCode, message: string, location: { model?: string; field?: string; cause?: unknown } = {}) {
+    super(message, location.cause === undefined ? undefined : { cause: location.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.model = location.model;
+    this.field = location.field;
+  }
+}
+
+/**
+ * The query cannot work on ciphertext: a filter, sort, cursor, distinct, group or aggregate on an
+ * encrypted field. Thrown before anything reaches the database.
+ */
+export class UnsupportedQueryError extends PrismaKmsError {
+  /** What was asked of the field: a filter operator (`equals`, `contains`, ...), `orderBy`, `cursor`, `_max`, `increment`... */
+  readonly operator: string;
+
+  constructor(model: string, field: string, operator: string) {
+    super(
+      PrismaKmsErrorCode.UNSUPPORTED_QUERY,
+      `${model}.${field} is encrypted: \`${operator}\` cannot be computed by the database on ciphertext. ` +
+        `Filter, sort or aggregate on another field, or do it in application code after reading.`,
+      { model, field },
+    );
+    this.operator = operator;
+  }
+}
+
+/** A value given for an encrypted field is not a string (encrypted fields are `String`/`String?`). */
+export class InvalidFieldValueError extends PrismaKmsError {
+  /** The JavaScript type that was received (`number`, `Date`, `object`...), never the value. */
+  readonly received: string;
+
+  constructor(model: string, field: string, received: string) {
+    super(
+      PrismaKmsErrorCode.INVALID_FIELD_VALUE,
+      `${model}.${field} is encrypted and takes a string or null, but received a value of type ${received}. Nothing was written.`,
+      { model, field },
+    );
+    this.received = received;
+  }
+}
+
+/**
+ * `strict` mode found a plaintext value in an encrypted column. Run `prisma-kms encrypt` to finish
+ * the migration, or use the default `lenient` mode while it runs.
+ */
+export class PlaintextValueError extends PrismaKmsError {
+  constructor(model: string, field: string) {
+    super(
+      PrismaKmsErrorCode.PLAINTEXT_VALUE,
+      `${model}.${field} holds a value that is not encrypted (strict mode). Run \`prisma-kms encrypt\` to encrypt the remaining rows, ` +
+        `or use mode 'lenient' while the migration runs.`,
+      { model, field },
+    );
+  }
+}
+
+/** `fieldEncryption(...)` was given options it cannot work with. */
+export class InvalidConfigurationError extends PrismaKmsError {
+  constructor(message: string, cause?: unknown) {
+    super(PrismaKmsErrorCode.INVALID_CONFIGURATION, message, cause === undefined ? {} : { cause });
+  }
+}
+
+/** Type guard that also works across duplicate copies of this package. */
+export function isPrismaKmsError(value: unknown): value is PrismaKmsError {
+  if (value instanceof PrismaKmsError) return true;
+  const code: unknown = value instanceof Error ? (value as Error & { code?: unknown }).code : undefined;
+  return (Object.values(PrismaKmsErrorCode) as unknown[]).includes(code);
+}

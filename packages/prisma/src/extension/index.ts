@@ -1,0 +1,1 @@
+export { fieldEncryption, type ExtensionCipher, type FieldEncryptionOptions, type PlaintextMode } from './field-encryption';

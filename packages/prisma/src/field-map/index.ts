@@ -1,0 +1,20 @@
+/**
+ * The field map contract: its types, its runtime validation and the indexed scheme the query
+ * extension builds from it at start-up. The generator (`../generator`) produces field maps; the
+ * extension and the CLI consume them.
+ */
+export type {
+  BlindIndexOptions,
+  EncryptedFieldInfo,
+  FieldMap,
+  ModelInfo,
+  Normalization,
+  RelationInfo,
+  ScalarRef,
+} from './types';
+export { FIELD_MAP_VERSION, HASH_BYTES, NORMALIZATIONS } from './types';
+export { FIELD_MAP_ERROR_CODES, FieldMapError, isFieldMapError } from './errors';
+export type { FieldMapErrorCode } from './errors';
+export { canonicalNormalizations, parseFieldMap } from './validate';
+export { buildScheme } from './scheme';
+export type { BlindIndexScheme, EncryptionScheme, ModelScheme } from './scheme';

@@ -1,0 +1,104 @@
+/**
+ * The result side of a query: which strings in what the database returned are encrypted values.
+ * The walk is driven by the schema, not by the query's select: in a row of model M, the keys that
+ * are M's encrypted fields are values to decrypt and the keys that are M's relations lead to rows
+ * of the related model. Relations that cannot reach an encrypted field are never entered.
+ */
+import { isPlainObject, type Path } from './plain-data';
+import type { EncryptionScheme, ModelScheme } from '../field-map';
+
+/** A stored value to decrypt and where its plaintext goes in the result. */
+export interface ReadTarget {
+  /** From the root of the result, e.g. `[3, 'posts', 0, 'body']`. */
+  readonly path: Path;
+  readonly model: string;
+  readonly field: string;
+  readonly stored: string;
+}
+
+/**
+ * Operations that return one record and therefore may carry the fluent API
+ * (`prisma.user.findUnique(...).posts()`): Prisma sends them with `select: { posts: true }` and
+ * resolves `query(args)` to the posts themselves, not to a User.
+ */
+const FLUENT_OPERATIONS = new Set([
+  'findUnique',
+  'findUniqueOrThrow',
+  'findFirst',
+  'findFirstOrThrow',
+  'create',
+  'update',
+  'upsert',
+  'delete',
+]);
+
+/**
+ * Lists every encrypted value in `result` of `operation` on `model` (called with the arguments that
+ * were sent, to see through the fluent API).
+ *
+ * @example
+ * ```ts
+ * collectReadTargets(scheme, 'User', 'findMany', {}, [{ id: 1, email: 'AYAA...' }]);
+ * // [{ path: [0, 'email'], model: 'User', field: 'email', stored: 'AYAA...' }]
+ * ```
+ */
+export function collectReadTargets(scheme: EncryptionScheme, model: string, operation: string, args: unknown, result: unknown): ReadTarget[] {
+  const targets: ReadTarget[] = [];
+  if (result === null || typeof result !== 'object') return targets;
+  const resultModel = FLUENT_OPERATIONS.has(operation) ? resolveFluentModel(scheme, scheme.model(model), args, result) : scheme.model(model);
+  if (resultModel.reachesEncryptedFields) visitValue(scheme, resultModel, result, [], targets);
+  return targets;
+}
+
+/**
+ * The model whose rows `result` holds. A fluent call selects exactly one relation and gets that
+ * relation's value back unwrapped: while the selection is a single relation and the result does not
+ * carry it as a key, step down the select chain (`.profile().user()` is `select: { profile: { select: { user: true } } }`).
+ */
+function resolveFluentModel(scheme: EncryptionScheme, model: ModelScheme, args: unknown, result: object): ModelScheme {
+  let current = model;
+  let selection = isPlainObject(args) ? args.select : undefined;
+  while (isPlainObject(selection)) {
+    const key = singleSelectedKey(selection);
+    const relation = key === undefined ? undefined : current.relations.get(key);
+    if (key === undefined || !relation || (!Array.isArray(result) && key in result)) break;
+    current = scheme.model(relation.model);
+    const inner = selection[key];
+    selection = isPlainObject(inner) ? inner.select : undefined;
+  }
+  return current;
+}
+
+/** The key of a selection that selects exactly one thing, else undefined. */
+function singleSelectedKey(selection: Record<string, unknown>): string | undefined {
+  let found: string | undefined;
+  for (const key of Object.keys(selection)) {
+    const value = selection[key];
+    if (value === false || value === undefined || value === null) continue;
+    if (found !== undefined) return undefined;
+    found = key;
+  }
+  return found;
+}
+
+function visitValue(scheme: EncryptionScheme, model: ModelScheme, value: unknown, path: Path, targets: ReadTarget[]): void {
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) visitRow(scheme, model, value[index], [...path, index], targets);
+  } else {
+    visitRow(scheme, model, value, path, targets);
+  }
+}
+
+function visitRow(scheme: EncryptionScheme, model: ModelScheme, row: unknown, path: Path, targets: ReadTarget[]): void {
+  if (!isPlainObject(row)) return;
+  for (const field of model.encrypted.keys()) {
+    const stored = row[field];
+    if (typeof stored === 'string') targets.push({ path: [...path, field], model: model.name, field, stored });
+  }
+  for (const [name, relation] of model.relations) {
+    const related = row[name];
+    if (related === null || typeof related !== 'object') continue;
+    const target = scheme.model(relation.model);
+    if (target.reachesEncryptedFields) visitValue(scheme, target, related, [...path, name], targets);
+  }
+}
