@@ -65,6 +65,30 @@ export class DecryptionError extends FieldCryptoError {
   }
 }
 
+/** The commitment policies a {@link createFieldCipher} accepts. Writes always commit; the policy decides reads. */
+export type FieldCommitmentPolicy = 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT' | 'REQUIRE_ENCRYPT_ALLOW_DECRYPT';
+
+/**
+ * The stored value is a message without key commitment (a v1 message, written by another Encryption SDK
+ * or an older library) and the cipher's commitment policy refuses to read those. A `DecryptionError`
+ * (same code), so code that handles decryption failures handles it; `policy` names the policy in force.
+ *
+ * @example
+ * ```ts
+ * if (e instanceof CommitmentPolicyError) {
+ *   // re-create the cipher with commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' to read legacy values
+ * }
+ * ```
+ */
+export class CommitmentPolicyError extends DecryptionError {
+  readonly policy: FieldCommitmentPolicy;
+
+  constructor(message: string, policy: FieldCommitmentPolicy, options: FieldCryptoErrorOptions = {}) {
+    super(message, options);
+    this.policy = policy;
+  }
+}
+
 /** A value could not be encrypted. */
 export class EncryptionError extends FieldCryptoError {
   constructor(message: string, options: FieldCryptoErrorOptions = {}) {

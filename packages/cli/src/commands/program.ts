@@ -11,6 +11,7 @@ import { parseShard } from '../engine/shard';
 import { verifyTables } from '../engine/verify-values';
 import { formatMigration, formatStatus, formatVerify, toJson } from '../output/format-results';
 import { createProgressReporter } from '../output/progress-reporter';
+import { findPrismaDebugHistories } from './prisma-debug-history';
 import { openSession, resolveKeyringCipher, type CommonFlags, type Session } from './session';
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };
@@ -115,9 +116,14 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
           const progress = createProgressReporter(io.stderr, { quiet: flags.quiet || flags.json });
           const shard = flags.shard ? parseShard(flags.shard) : undefined;
           let results: TableMigrationResult[];
+          const db = await session.database();
+          const debugHistories = await findPrismaDebugHistories(session.loaded.path, io.cwd);
+          const blindIndexer = command === 'encrypt' ? await session.blindIndexer() : undefined;
           try {
             results = await runMigration(session.targets, {
-              db: await session.database(),
+              db,
+              afterWrite: () => debugHistories.forEach((clear) => clear()),
+              ...(blindIndexer ? { blindIndexer } : {}),
               dialect: session.dialect,
               cipher: await session.cipher(),
               command,

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { importModule, loadConfig, locateConfig, provide, type LoadedConfig } from '../config/load-config';
-import type { MigrationCipher, Provide, RawSqlClient } from '../config/define-config';
+import type { MigrationBlindIndexer, MigrationCipher, Provide, RawSqlClient } from '../config/define-config';
 import { fieldMapSchema } from '../config/config-schema';
 import { CliError } from '../errors';
 import { CheckpointStore } from '../engine/checkpoint';
@@ -28,6 +28,8 @@ export interface Session {
   readonly concurrency: number;
   database(): Promise<RawSqlClient>;
   cipher(): Promise<MigrationCipher>;
+  /** The config's blind indexer, or undefined when it has none. */
+  blindIndexer(): Promise<MigrationBlindIndexer | undefined>;
   checkpoints(flag: string | false | undefined): CheckpointStore | null;
   close(): Promise<void>;
 }
@@ -58,6 +60,7 @@ export async function openSession(flags: CommonFlags, cwd: string): Promise<Sess
     concurrency,
     database: () => (db ??= provide(config.database, 'database')),
     cipher: () => (cipher ??= provide(config.cipher, 'cipher')),
+    blindIndexer: async () => (config.blindIndexer ? provide(config.blindIndexer, 'blindIndexer') : undefined),
     checkpoints: (flag) => {
       if (flag === false) return null;
       const directory = typeof flag === 'string' ? flag : config.checkpointDir ?? '.prisma-kms';

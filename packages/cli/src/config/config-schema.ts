@@ -12,10 +12,16 @@ const scalarRefSchema = z.looseObject({
   isRequired: z.boolean().optional(),
 });
 
+const blindIndexSchema = z.looseObject({
+  dbName: z.string().min(1),
+  normalize: z.array(z.string()).optional(),
+  bytes: z.number().int().positive().optional(),
+});
+
 const modelInfoSchema = z.looseObject({
   dbName: z.string().min(1),
   primaryKey: z.array(scalarRefSchema),
-  encrypted: z.record(z.string(), scalarRefSchema),
+  encrypted: z.record(z.string(), scalarRefSchema.extend({ hash: blindIndexSchema.optional() })),
 });
 
 /** The generated field map, as far as the CLI reads it. */
@@ -43,6 +49,7 @@ export const configSchema = z.object({
   database: providedSchema,
   provider: providerSchema.optional(),
   keyrings: z.record(z.string(), providedSchema).optional(),
+  blindIndexer: providedSchema.optional(),
   checkpointDir: z.string().min(1).optional(),
   batchSize: z.number().int().positive().optional(),
   concurrency: z.number().int().positive().optional(),

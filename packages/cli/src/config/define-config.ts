@@ -2,7 +2,7 @@
  * What a `prisma-kms.config.ts` module exports: the same field map, cipher and database the
  * application uses, so the CLI encrypts exactly what the extension will later decrypt.
  */
-import type { FieldCipher } from '@prisma-kms/field-crypto';
+import type { BlindIndexer, FieldCipher } from '@prisma-kms/field-crypto';
 
 /** The slice of a Prisma client the CLI uses: raw SQL only, so every driver adapter works. */
 export interface RawSqlClient {
@@ -18,6 +18,9 @@ export type { FieldRef } from '@prisma-kms/field-crypto';
  * `createFieldCipher` is one.
  */
 export type MigrationCipher = Pick<FieldCipher, 'encryptMany' | 'decryptMany' | 'decrypt' | 'inspect' | 'currentWrappingKey'>;
+
+/** The slice of field-crypto's `BlindIndexer` the CLI uses. */
+export type MigrationBlindIndexer = Pick<BlindIndexer, 'compute'>;
 
 /** A value or a (possibly async) factory of it: factories run only when a command needs them. */
 export type Provide<T> = T | (() => T | Promise<T>);
@@ -41,7 +44,9 @@ export interface FieldMapInput {
       {
         readonly dbName: string;
         readonly primaryKey: readonly FieldMapColumn[];
-        readonly encrypted: Readonly<Record<string, FieldMapColumn>>;
+        readonly encrypted: Readonly<
+          Record<string, FieldMapColumn & { readonly hash?: { readonly dbName: string; readonly normalize?: readonly string[]; readonly bytes?: number } }>
+        >;
       }
     >
   >;
@@ -62,6 +67,11 @@ export interface PrismaKmsConfig {
   database: Provide<RawSqlClient>;
   /** Overrides the field map's provider (e.g. `mysql` for MariaDB). */
   provider?: SqlProvider;
+  /**
+   * Computes blind indexes (`createBlindIndexer(await loadIndexKeys(...))`), needed by `encrypt` when a
+   * selected field has `@encrypted(hash: ...)`: its index column is filled as the value is encrypted.
+   */
+  blindIndexer?: Provide<MigrationBlindIndexer>;
   /** Other ciphers `verify --keyring <name>` can use, e.g. one with only the recovery keyring. */
   keyrings?: Record<string, Provide<MigrationCipher>>;
   /** Directory for checkpoint files; default `.prisma-kms` in the working directory. */

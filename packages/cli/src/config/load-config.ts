@@ -7,7 +7,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { createJiti } from 'jiti';
 import { CliError, describeCause } from '../errors';
 import { configSchema, formatIssues } from './config-schema';
-import type { MigrationCipher, PrismaKmsConfig, Provide, RawSqlClient } from './define-config';
+import type { PrismaKmsConfig, Provide } from './define-config';
 
 /** Looked for, in this order, in the working directory when `--config` is not given. */
 export const DEFAULT_CONFIG_FILES = [
@@ -46,7 +46,7 @@ export function locateConfig(cwd: string, explicit?: string): string {
 
 /** Imports every export of a module file (TypeScript or JavaScript). */
 export async function importModule(path: string): Promise<Record<string, unknown>> {
-  const jiti = createJiti(__filename, { interopDefault: false, moduleCache: true });
+  const jiti = createJiti(__filename, { interopDefault: false, moduleCache: true, tryNative: true });
   try {
     const namespace = await jiti.import<Record<string, unknown>>(path);
     return namespace ?? {};
@@ -71,15 +71,12 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
 }
 
 /** Resolves a {@link Provide} value: calls a factory, awaits a promise. */
-export async function provide<T extends MigrationCipher | RawSqlClient>(
-  value: Provide<T>,
-  what: 'cipher' | 'database',
-): Promise<T> {
+export async function provide<T extends object>(value: Provide<T>, what: 'cipher' | 'database' | 'blindIndexer'): Promise<T> {
   try {
     return typeof value === 'function' ? await (value as () => T | Promise<T>)() : value;
   } catch (error) {
     throw new CliError(
-      what === 'cipher' ? 'CIPHER_FAILED' : 'DATABASE_FAILED',
+      what === 'database' ? 'DATABASE_FAILED' : 'CIPHER_FAILED',
       `The config's ${what} factory threw: ${describeCause(error)}`,
       { cause: error },
     );

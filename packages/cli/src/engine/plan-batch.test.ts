@@ -1,5 +1,16 @@
 import { actionFor, buildBatchWrite, planBatch, type ReadRow } from './plan-batch';
+import type { TableTarget } from './table-target';
 import type { ValueState } from './value-state';
+
+const target: TableTarget = {
+  model: 'User',
+  table: 'users',
+  primaryKey: [{ field: 'id', column: 'id', type: 'Int' }],
+  encrypted: [
+    { field: 'name', column: 'name', type: 'String' },
+    { field: 'email', column: 'email_col', type: 'String', blindIndex: { column: 'email_hash', normalize: ['lowercase'] } },
+  ],
+};
 
 const states: Record<string, ValueState> = {
   plain: { kind: 'plaintext' },
@@ -46,12 +57,12 @@ describe('planBatch and buildBatchWrite', () => {
 
   it('writes only rows that change, each change carrying the value read', () => {
     const work = planBatch('encrypt', rows, classify);
-    const write = buildBatchWrite(rows, work, [
+    const write = buildBatchWrite(target, rows, work, [
       { ok: true, value: 'X-a' },
       { ok: true, value: 'X-c' },
       { ok: false, code: 'PRISMA_KMS_ENCRYPTION_FAILED' },
     ]);
-    expect(write.columns).toEqual([0]);
+    expect(write.columns).toEqual([{ column: 'name', guarded: true }]);
     expect(write.rows).toEqual([
       { key: [1], changes: [{ next: 'X-a', previous: 'plain-a' }] },
       { key: [3], changes: [{ next: 'X-c', previous: 'plain-c' }] },
@@ -61,12 +72,30 @@ describe('planBatch and buildBatchWrite', () => {
 
   it('aligns changes with the changed columns, null where a row keeps a column', () => {
     const work = planBatch('encrypt', rows, classify);
-    const write = buildBatchWrite(rows, work, work.map((w) => ({ ok: true, value: `E(${w.value})` })));
-    expect(write.columns).toEqual([0, 1]);
+    const write = buildBatchWrite(target, rows, work, work.map((w) => ({ ok: true, value: `E(${w.value})` })));
+    expect(write.columns).toEqual([{ column: 'name', guarded: true }, { column: 'email_col', guarded: true }]);
     expect(write.rows[0]!.changes).toEqual([{ next: 'E(plain-a)', previous: 'plain-a' }, null]);
   });
 
   it('Precondition: one outcome per planned value', () => {
-    expect(() => buildBatchWrite(rows, planBatch('encrypt', rows, classify), [])).toThrow(RangeError);
+    expect(() => buildBatchWrite(target, rows, planBatch('encrypt', rows, classify), [])).toThrow(RangeError);
+  });
+
+  it('writes the blind index of a newly encrypted value, unguarded, after the guarded columns', () => {
+    const work = planBatch('encrypt', rows, classify);
+    const write = buildBatchWrite(target, rows, work, work.map((w) => ({ ok: true, value: `E(${w.value})` })), (column, plaintext) => `H${column}(${plaintext})`);
+    expect(write.columns).toEqual([
+      { column: 'name', guarded: true },
+      { column: 'email_col', guarded: true },
+      { column: 'email_hash', guarded: false },
+    ]);
+    expect(write.rows[0]!.changes[2]).toBeNull(); // row 1's email was already ciphertext: its index is left alone
+    expect(write.rows[1]!.changes[2]).toEqual({ next: 'H1(plain-d)' });
+  });
+
+  it('does not touch the blind index when decrypting', () => {
+    const work = planBatch('decrypt', rows, classify);
+    const write = buildBatchWrite(target, rows, work, work.map(() => ({ ok: true, value: 'p' })), () => 'never');
+    expect(write.columns.every((c) => c.guarded)).toBe(true);
   });
 });

@@ -3,7 +3,8 @@
  * and once the crypto is done, turn the results into one compare-and-set UPDATE per batch.
  * No I/O here: the caller reads the rows, runs the crypto and the SQL.
  */
-import type { UpdateRow, ValueChange } from '../sql/dialect';
+import type { UpdateRow, ValueChange, WriteColumn } from '../sql/dialect';
+import type { TableTarget } from './table-target';
 import type { ClassifyValue, ValueState } from './value-state';
 
 /** The commands that change stored values. */
@@ -64,45 +65,61 @@ export function planBatch(command: MigrationCommand, rows: readonly ReadRow[], c
 
 /** One compare-and-set UPDATE's worth of changes, and the values that could not be transformed. */
 export interface BatchWrite {
-  /** Indexes (into the target's encrypted columns) of the columns some row changes. */
-  readonly columns: readonly number[];
+  /** The columns some row changes: encrypted columns (guarded) first, then blind index columns. */
+  readonly columns: readonly WriteColumn[];
   readonly rows: readonly UpdateRow[];
   readonly failed: ReadonlyArray<{ readonly row: number; readonly column: number; readonly code: string }>;
 }
 
+/** The blind index of a plaintext about to be encrypted into encrypted column `column` of the target. */
+export type ComputeBlindIndex = (column: number, plaintext: string) => string;
+
 /**
  * Builds the batch's UPDATE rows from the planned values and their outcomes (aligned with `work`).
  * A row is written only if at least one of its values changed; each change carries the value read,
- * which the UPDATE's WHERE checks so a concurrent write wins over this stale one.
+ * which the UPDATE's WHERE checks so a concurrent write wins over this stale one. A value encrypted
+ * from plaintext also writes its blind index column, when the field has one and `blindIndex` is given.
  *
  * Precondition: `outcomes.length === work.length`.
  */
 export function buildBatchWrite(
+  target: TableTarget,
   rows: readonly ReadRow[],
   work: readonly PlannedValue[],
   outcomes: readonly ValueOutcome[],
+  blindIndex?: ComputeBlindIndex,
 ): BatchWrite {
   if (outcomes.length !== work.length) throw new RangeError('buildBatchWrite: one outcome per planned value');
-  const changesByRow = new Map<number, Map<number, ValueChange>>();
+  // Column keys: `e<c>` for encrypted column c, `h<c>` for its blind index.
+  const changesByRow = new Map<number, Map<string, ValueChange>>();
   const failed: Array<{ row: number; column: number; code: string }> = [];
-  const columns = new Set<number>();
+  const encryptedColumns = new Set<number>();
+  const indexColumns = new Set<number>();
+  const change = (row: number, key: string, value: ValueChange): void => {
+    let changes = changesByRow.get(row);
+    if (!changes) changesByRow.set(row, (changes = new Map()));
+    changes.set(key, value);
+  };
   work.forEach((item, i) => {
     const outcome = outcomes[i]!;
     if (!outcome.ok) {
       failed.push({ row: item.row, column: item.column, code: outcome.code });
       return;
     }
-    columns.add(item.column);
-    let changes = changesByRow.get(item.row);
-    if (!changes) changesByRow.set(item.row, (changes = new Map()));
-    changes.set(item.column, { next: outcome.value, previous: item.value });
+    encryptedColumns.add(item.column);
+    change(item.row, `e${item.column}`, { next: outcome.value, previous: item.value });
+    if (item.action === 'encrypt' && blindIndex && target.encrypted[item.column]!.blindIndex) {
+      indexColumns.add(item.column);
+      change(item.row, `h${item.column}`, { next: blindIndex(item.column, item.value) });
+    }
   });
-  const orderedColumns = [...columns].sort((a, b) => a - b);
+  const byNumber = (a: number, b: number): number => a - b;
+  const layout = [
+    ...[...encryptedColumns].sort(byNumber).map((c) => ({ key: `e${c}`, column: target.encrypted[c]!.column, guarded: true })),
+    ...[...indexColumns].sort(byNumber).map((c) => ({ key: `h${c}`, column: target.encrypted[c]!.blindIndex!.column, guarded: false })),
+  ];
   const updateRows: UpdateRow[] = [...changesByRow.keys()]
-    .sort((a, b) => a - b)
-    .map((r) => ({
-      key: rows[r]!.key,
-      changes: orderedColumns.map((c) => changesByRow.get(r)!.get(c) ?? null),
-    }));
-  return { columns: orderedColumns, rows: updateRows, failed };
+    .sort(byNumber)
+    .map((r) => ({ key: rows[r]!.key, changes: layout.map(({ key }) => changesByRow.get(r)!.get(key) ?? null) }));
+  return { columns: layout.map(({ column, guarded }) => ({ column, guarded })), rows: updateRows, failed };
 }

@@ -3,7 +3,8 @@
  * batch of crypto, write it back in ONE compare-and-set UPDATE; several batches in flight; a
  * checkpoint after every contiguous run of finished batches.
  */
-import type { MigrationCipher, RawSqlClient } from '../config/define-config';
+import type { MigrationBlindIndexer, MigrationCipher, RawSqlClient } from '../config/define-config';
+import { CliError } from '../errors';
 import type { Dialect, KeyColumn } from '../sql/dialect';
 import { runPipeline } from './batch-pipeline';
 import { CheckpointStore, type CheckpointIdentity } from './checkpoint';
@@ -13,6 +14,7 @@ import { formatShard, shardsInSql, type ShardSpec } from './shard';
 import { executeStatement, keyColumns, queryRows } from './sql-runner';
 import { readTable } from './table-reader';
 import type { TableTarget } from './table-target';
+import { inThreadCrypto, type BatchCrypto } from './batch-crypto';
 import { transformValues } from './transform-values';
 import { valueClassifier, wrappingKeyLabel } from './value-state';
 
@@ -47,6 +49,10 @@ export interface MigrationOptions {
   readonly db: RawSqlClient;
   readonly dialect: Dialect;
   readonly cipher: MigrationCipher;
+  /** Where the crypto runs; default: this thread, with `cipher`. */
+  readonly crypto?: BatchCrypto;
+  /** Fills blind index columns on `encrypt`; required when a target field has one. */
+  readonly blindIndexer?: MigrationBlindIndexer;
   readonly command: MigrationCommand;
   readonly batchSize: number;
   readonly concurrency: number;
@@ -59,6 +65,8 @@ export interface MigrationOptions {
    * Called between reading a batch and writing it (tests use it to play a concurrent writer).
    * Receives the primary keys of the rows about to be written.
    */
+  /** Called after each batch UPDATE (the CLI empties Prisma's debug history there, see prisma-debug-history). */
+  readonly afterWrite?: () => void;
   readonly beforeWrite?: (batch: { readonly model: string; readonly keys: ReadonlyArray<readonly unknown[]> }) => Promise<void>;
 }
 
@@ -93,6 +101,17 @@ export interface TableMigrationResult {
  * ```
  */
 export async function runMigration(targets: readonly TableTarget[], options: MigrationOptions): Promise<TableMigrationResult[]> {
+  if (options.command === 'encrypt' && !options.blindIndexer && !options.dryRun) {
+    const indexed = targets.flatMap((t) => t.encrypted.filter((c) => c.blindIndex).map((c) => `${t.model}.${c.field}`));
+    if (indexed.length > 0) {
+      // Encrypting without filling the index would leave those rows unfindable by equality.
+      throw new CliError(
+        'CONFIG_INVALID',
+        `${indexed.join(', ')} ${indexed.length > 1 ? 'have' : 'has'} a blind index: give the config a blindIndexer ` +
+          '(createBlindIndexer(await loadIndexKeys(...))) so encrypt can fill it, or leave the field out with --field',
+      );
+    }
+  }
   const currentKey = await options.cipher.currentWrappingKey();
   const classify = valueClassifier((value) => options.cipher.inspect(value), currentKey);
   const results: TableMigrationResult[] = [];
@@ -108,7 +127,8 @@ async function migrateTable(
   classify: ReturnType<typeof valueClassifier>,
   currentKeyLabel: string,
 ): Promise<TableMigrationResult> {
-  const { db, dialect, cipher, command } = options;
+  const { db, dialect, command } = options;
+  const crypto = options.crypto ?? inThreadCrypto(options.cipher);
   const key = await keyColumns(db, dialect.provider, target);
   const identity: CheckpointIdentity = {
     command,
@@ -127,6 +147,16 @@ async function migrateTable(
   const counters = { scanned: 0, planned: 0, written: 0, skipped: 0, failed: 0 };
   const failures: ValueFailure[] = [];
   const fieldOf = (column: number) => ({ model: target.model, field: target.encrypted[column]!.field });
+  const indexer = options.blindIndexer;
+  const blindIndex = indexer
+    ? (column: number, plaintext: string): string => {
+        const info = target.encrypted[column]!.blindIndex!;
+        return indexer.compute(fieldOf(column), plaintext, {
+          normalize: info.normalize as Parameters<MigrationBlindIndexer['compute']>[2]['normalize'],
+          ...(info.bytes !== undefined ? { bytes: info.bytes } : {}),
+        });
+      }
+    : undefined;
 
   const report = (): void =>
     options.onProgress?.({
@@ -154,8 +184,8 @@ async function migrateTable(
     counters.planned += work.length;
     let clean = true;
     if (!options.dryRun && work.length > 0) {
-      const outcomes = await transformValues(cipher, work, fieldOf);
-      const write = buildBatchWrite(batch.rows, work, outcomes);
+      const outcomes = await transformValues(crypto, work, fieldOf);
+      const write = buildBatchWrite(target, batch.rows, work, outcomes, blindIndex);
       for (const failure of write.failed) {
         counters.failed++;
         clean = false;
@@ -168,10 +198,11 @@ async function migrateTable(
         const statement = dialect.updateBatch({
           table: target.table,
           key,
-          columns: write.columns.map((c) => target.encrypted[c]!.column),
+          columns: write.columns,
           rows: write.rows,
         });
         const affected = await executeStatement(db, statement, `writing table "${target.table}"`);
+        options.afterWrite?.();
         const written = Math.min(affected, write.rows.length);
         counters.written += written;
         if (written < write.rows.length) {

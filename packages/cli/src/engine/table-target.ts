@@ -15,12 +15,24 @@ export interface ColumnTarget {
   readonly type: string;
 }
 
+/** An encrypted column, and the blind index column `encrypt` fills from its plaintext, if any. */
+export interface EncryptedColumnTarget extends ColumnTarget {
+  readonly blindIndex?: BlindIndexTarget;
+}
+
+/** Where a field's blind index lives and how it is computed (the field map's `hash`). */
+export interface BlindIndexTarget {
+  readonly column: string;
+  readonly normalize: readonly string[];
+  readonly bytes?: number;
+}
+
 /** A table to migrate: its primary key (in order) and the encrypted columns selected. */
 export interface TableTarget {
   readonly model: string;
   readonly table: string;
   readonly primaryKey: readonly ColumnTarget[];
-  readonly encrypted: readonly ColumnTarget[];
+  readonly encrypted: readonly EncryptedColumnTarget[];
 }
 
 export interface TargetSelection {
@@ -65,7 +77,14 @@ export function selectTargets(fieldMap: FieldMap, selection: TargetSelection = {
     if (wantedModels.size > 0 && !wantedModels.has(model)) continue;
     const encrypted = Object.entries(info.encrypted)
       .filter(([field]) => fieldFilters.length === 0 || fieldFilters.some((f) => f.field === field && (f.model ?? model) === model))
-      .map(([field, ref]) => ({ field, column: ref.dbName, type: ref.type }));
+      .map(([field, ref]): EncryptedColumnTarget => ({
+        field,
+        column: ref.dbName,
+        type: ref.type,
+        ...(ref.hash
+          ? { blindIndex: { column: ref.hash.dbName, normalize: ref.hash.normalize ?? [], ...(ref.hash.bytes !== undefined ? { bytes: ref.hash.bytes } : {}) } }
+          : {}),
+      }));
     if (encrypted.length === 0) continue; // models without (selected) encrypted fields have nothing to do
     if (info.primaryKey.length === 0) {
       throw new CliError(

@@ -11,7 +11,7 @@ import type { ShardSpec } from './shard';
 import { keyColumns } from './sql-runner';
 import { readTable } from './table-reader';
 import type { TableTarget } from './table-target';
-import { decryptEach } from './transform-values';
+import { inThreadCrypto, type BatchCrypto } from './batch-crypto';
 import { valueClassifier } from './value-state';
 
 /** The failure code of a value that is still plaintext. */
@@ -21,6 +21,8 @@ export interface VerifyOptions {
   readonly db: RawSqlClient;
   readonly dialect: Dialect;
   readonly cipher: MigrationCipher;
+  /** Where the decryption runs; default: this thread, with `cipher`. */
+  readonly crypto?: BatchCrypto;
   readonly batchSize: number;
   readonly concurrency: number;
   readonly shard?: ShardSpec;
@@ -41,6 +43,7 @@ export interface TableVerifyResult {
 export async function verifyTables(targets: readonly TableTarget[], options: VerifyOptions): Promise<TableVerifyResult[]> {
   // Only "is this ciphertext?" matters here, so any key label will do as the current key.
   const classify = valueClassifier((value) => options.cipher.inspect(value), null);
+  const crypto = options.crypto ?? inThreadCrypto(options.cipher);
   const results: TableVerifyResult[] = [];
   for (const target of targets) {
     const key = await keyColumns(options.db, options.dialect.provider, target);
@@ -74,8 +77,7 @@ export async function verifyTables(targets: readonly TableTarget[], options: Ver
           }
         });
       });
-      const outcomes = await decryptEach(
-        options.cipher,
+      const outcomes = await crypto.decryptEach(
         items.map((item) => ({ value: item.value, field: { model: target.model, field: target.encrypted[item.column]!.field } })),
       );
       outcomes.forEach((outcome, i) => {

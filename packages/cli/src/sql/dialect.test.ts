@@ -4,10 +4,10 @@ import type { UpdateBatchSpec } from './dialect';
 const compositeUpdate: UpdateBatchSpec = {
   table: 'audit_entries',
   key: [{ column: 'tenant', sqlType: 'text' }, { column: 'seq', sqlType: 'integer' }],
-  columns: ['payload'],
+  columns: [{ column: 'payload', guarded: true }, { column: 'payload_hash', guarded: false }],
   rows: [
-    { key: ['acme', 1], changes: [{ next: 'N1', previous: 'P1' }] },
-    { key: ['acme', 2], changes: [null] },
+    { key: ['acme', 1], changes: [{ next: 'N1', previous: 'P1' }, { next: 'H1' }] },
+    { key: ['acme', 2], changes: [null, null] },
   ],
 };
 
@@ -51,8 +51,9 @@ describe.each(['postgresql', 'sqlite', 'mysql'])('%s SQL', (provider) => {
   it('writes one UPDATE per batch whose WHERE checks the value read (compare-and-set)', () => {
     const statement = dialect.updateBatch(compositeUpdate);
     expect(statement.sql.match(/UPDATE/g)).toHaveLength(1);
-    // key, key, next, previous for each row; null changes send nulls (COALESCE keeps the column)
-    expect(statement.params).toEqual(['acme', 1, 'N1', 'P1', 'acme', 2, null, null]);
+    // key, key, next, previous for each row (only next for the unguarded index); nulls keep the column
+    expect(statement.params).toEqual(['acme', 1, 'N1', 'P1', 'H1', 'acme', 2, null, null, null]);
+    expect(statement.sql).not.toMatch(/payload_hash.{0,40}(IS NOT DISTINCT|BINARY\))/);
     expect(statement.sql).toMatch(/COALESCE/);
     expect(statement.sql).toMatch(provider === 'postgresql' ? /IS NOT DISTINCT FROM v\.o0/ : provider === 'sqlite' ? /= v\.column4 COLLATE BINARY/ : /CAST\(v\.o0 AS BINARY\)/);
   });
@@ -66,8 +67,8 @@ describe.each(['postgresql', 'sqlite', 'mysql'])('%s SQL', (provider) => {
 describe('postgresql SQL', () => {
   it('casts key parameters in VALUES to the key column type', () => {
     const statement = dialectFor('postgresql').updateBatch(compositeUpdate);
-    expect(statement.sql).toContain('($1::text, $2::integer, $3::text, $4::text)');
-    expect(statement.sql).toContain('AS v(k0, k1, n0, o0)');
+    expect(statement.sql).toContain('($1::text, $2::integer, $3::text, $4::text, $5::text)');
+    expect(statement.sql).toContain('AS v(k0, k1, n0, o0, n1)');
   });
 });
 

@@ -33,10 +33,22 @@ export interface SelectBatchSpec {
   readonly shard?: SqlShard;
 }
 
-/** One column's new value and the value read, which the row must still hold for the write to apply. */
+/**
+ * One column's new value and, for a guarded column, the value read, which the row must still hold
+ * for the write to apply.
+ */
 export interface ValueChange {
   readonly next: string;
-  readonly previous: string;
+  readonly previous?: string;
+}
+
+/**
+ * A column an UPDATE writes. A guarded column is compared with the value read (compare-and-set);
+ * an unguarded one (a blind index derived from a guarded column's plaintext) is only written.
+ */
+export interface WriteColumn {
+  readonly column: string;
+  readonly guarded: boolean;
 }
 
 export interface UpdateRow {
@@ -48,8 +60,8 @@ export interface UpdateRow {
 export interface UpdateBatchSpec {
   readonly table: string;
   readonly key: readonly KeyColumn[];
-  /** Columns some row of the batch changes. */
-  readonly columns: readonly string[];
+  /** Columns some row of the batch changes, guarded ones first. */
+  readonly columns: readonly WriteColumn[];
   readonly rows: readonly UpdateRow[];
 }
 

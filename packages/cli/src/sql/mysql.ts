@@ -39,18 +39,19 @@ export const mysqlDialect: Dialect = {
       const keys = spec.key.map((_, i) => `${params.add(row.key[i])}${r === 0 ? ` AS k${i}` : ''}`);
       const values = row.changes.flatMap((change, i) => [
         `${params.add(change?.next ?? null)}${r === 0 ? ` AS n${i}` : ''}`,
-        `${params.add(change?.previous ?? null)}${r === 0 ? ` AS o${i}` : ''}`,
+        ...(spec.columns[i]!.guarded ? [`${params.add(change?.previous ?? null)}${r === 0 ? ` AS o${i}` : ''}`] : []),
       ]);
       return `SELECT ${[...keys, ...values].join(', ')}`;
     });
     const on = spec.key.map((k, i) => `t.${quote(k.column)} = v.k${i}`);
-    const set = spec.columns.map((c, i) => `t.${quote(c)} = COALESCE(v.n${i}, t.${quote(c)})`);
-    const where = spec.columns.map(
-      (c, i) => `(v.n${i} IS NULL OR CAST(t.${quote(c)} AS BINARY) = CAST(v.o${i} AS BINARY))`,
+    const set = spec.columns.map(({ column }, i) => `t.${quote(column)} = COALESCE(v.n${i}, t.${quote(column)})`);
+    const where = spec.columns.flatMap(({ column, guarded }, i) =>
+      guarded ? [`(v.n${i} IS NULL OR CAST(t.${quote(column)} AS BINARY) = CAST(v.o${i} AS BINARY))`] : [],
     );
     const sql =
       `UPDATE ${quote(spec.table)} AS t JOIN (${selects.join(' UNION ALL ')}) AS v ON ${on.join(' AND ')} ` +
-      `SET ${set.join(', ')} WHERE ${where.join(' AND ')}`;
+      `SET ${set.join(', ')}` +
+      (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '');
     return { sql, params: params.values };
   },
 

@@ -34,23 +34,25 @@ export const postgresqlDialect: Dialect = {
     const params = new ParamList('dollar');
     const names = [
       ...spec.key.map((_, i) => `k${i}`),
-      ...spec.columns.flatMap((_, i) => [`n${i}`, `o${i}`]),
+      ...spec.columns.flatMap((c, i) => (c.guarded ? [`n${i}`, `o${i}`] : [`n${i}`])),
     ];
     const tuples = spec.rows.map((row) => {
       const keys = spec.key.map((k, i) => {
         const placeholder = params.add(row.key[i]);
         return k.sqlType ? `${placeholder}::${k.sqlType}` : placeholder;
       });
-      const values = row.changes.flatMap((change) => [
+      const values = row.changes.flatMap((change, i) => [
         `${params.add(change?.next ?? null)}::text`,
-        `${params.add(change?.previous ?? null)}::text`,
+        ...(spec.columns[i]!.guarded ? [`${params.add(change?.previous ?? null)}::text`] : []),
       ]);
       return `(${[...keys, ...values].join(', ')})`;
     });
-    const set = spec.columns.map((c, i) => `${quote(c)} = COALESCE(v.n${i}, t.${quote(c)})`);
+    const set = spec.columns.map(({ column }, i) => `${quote(column)} = COALESCE(v.n${i}, t.${quote(column)})`);
     const where = [
       ...spec.key.map((k, i) => `t.${quote(k.column)} = v.k${i}`),
-      ...spec.columns.map((c, i) => `(v.n${i} IS NULL OR t.${quote(c)} IS NOT DISTINCT FROM v.o${i})`),
+      ...spec.columns.flatMap(({ column, guarded }, i) =>
+        guarded ? [`(v.n${i} IS NULL OR t.${quote(column)} IS NOT DISTINCT FROM v.o${i})`] : [],
+      ),
     ];
     const sql =
       `UPDATE ${quote(spec.table)} AS t SET ${set.join(', ')} ` +

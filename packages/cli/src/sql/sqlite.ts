@@ -32,21 +32,28 @@ export const sqliteDialect: Dialect = {
 
   updateBatch(spec: UpdateBatchSpec): SqlStatement {
     const params = new ParamList('question');
-    const keyCount = spec.key.length;
-    // VALUES columns: keys first, then (next, previous) per changed column; SQLite numbers them from 1.
-    const keyRef = (i: number): string => `v.column${i + 1}`;
-    const nextRef = (i: number): string => `v.column${keyCount + 2 * i + 1}`;
-    const previousRef = (i: number): string => `v.column${keyCount + 2 * i + 2}`;
+    // VALUES columns: keys first, then next (and previous, when guarded) per written column;
+    // SQLite names them column1, column2, ...
+    const positions: Array<{ next: number; previous?: number }> = [];
+    let position = spec.key.length;
+    for (const column of spec.columns) {
+      positions.push(column.guarded ? { next: ++position, previous: ++position } : { next: ++position });
+    }
+    const ref = (n: number): string => `v.column${n}`;
     const tuples = spec.rows.map((row) => {
       const keys = spec.key.map((_, i) => params.add(row.key[i]));
-      const values = row.changes.flatMap((change) => [params.add(change?.next ?? null), params.add(change?.previous ?? null)]);
+      const values = row.changes.flatMap((change, i) => [
+        params.add(change?.next ?? null),
+        ...(spec.columns[i]!.guarded ? [params.add(change?.previous ?? null)] : []),
+      ]);
       return `(${[...keys, ...values].join(', ')})`;
     });
-    const set = spec.columns.map((c, i) => `${quote(c)} = COALESCE(${nextRef(i)}, ${quote(spec.table)}.${quote(c)})`);
+    const target = (column: string): string => `${quote(spec.table)}.${quote(column)}`;
+    const set = spec.columns.map(({ column }, i) => `${quote(column)} = COALESCE(${ref(positions[i]!.next)}, ${target(column)})`);
     const where = [
-      ...spec.key.map((k, i) => `${quote(spec.table)}.${quote(k.column)} = ${keyRef(i)}`),
-      ...spec.columns.map(
-        (c, i) => `(${nextRef(i)} IS NULL OR ${quote(spec.table)}.${quote(c)} = ${previousRef(i)} COLLATE BINARY)`,
+      ...spec.key.map((k, i) => `${target(k.column)} = ${ref(i + 1)}`),
+      ...spec.columns.flatMap(({ column, guarded }, i) =>
+        guarded ? [`(${ref(positions[i]!.next)} IS NULL OR ${target(column)} = ${ref(positions[i]!.previous!)} COLLATE BINARY)`] : [],
       ),
     ];
     const sql =

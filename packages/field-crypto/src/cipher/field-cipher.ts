@@ -8,11 +8,13 @@ import {
 } from '@aws-crypto/client-node';
 import { MalformedMessageError, MessageAuthenticationError, isCodecError } from '../codec';
 import {
+  CommitmentPolicyError,
   ConfigurationError,
   DecryptionError,
   EncryptionError,
   MalformedCiphertextError,
   isFieldCryptoError,
+  type FieldCommitmentPolicy,
   type FieldCryptoError,
 } from '../errors';
 import { CachingMaterialsManager, type MaterialsCounters } from '../materials/caching-materials-manager';
@@ -40,6 +42,14 @@ export interface FieldCipherOptions {
   readonly encryptionContext?: Record<string, string>;
   /** Algorithm suite of new values. Default (and the only one the fast codec writes): ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY. */
   readonly suite?: AlgorithmSuiteIdentifier;
+  /**
+   * Which messages may be read. New values are always written with key commitment (v2).
+   * - `'REQUIRE_ENCRYPT_REQUIRE_DECRYPT'` (default): only committing (v2) messages are read; a v1 message
+   *   is refused with a `CommitmentPolicyError` before any key is asked for.
+   * - `'REQUIRE_ENCRYPT_ALLOW_DECRYPT'`: v1 messages without key commitment are read too, e.g. values
+   *   written by another Encryption SDK or an older library. Turn it off again once they are re-encrypted.
+   */
+  readonly commitmentPolicy?: FieldCommitmentPolicy;
 }
 
 /** Counters since the cipher was created. A snapshot: read `cipher.stats` again for fresh numbers. */
@@ -79,7 +89,10 @@ export interface FieldCipher {
   encryptMany(items: ReadonlyArray<FieldValue>): Promise<string[]>;
   /** {@link FieldCipher.decrypt} for many values; order preserved; rejects with the first failure. */
   decryptMany(items: ReadonlyArray<FieldValue>): Promise<string[]>;
-  /** Parses the header only (no key needed): plaintext, or ciphertext with its context and wrapping keys. */
+  /**
+   * Parses the header only (no key needed): plaintext; ciphertext with its context and wrapping keys; or
+   * malformed (starts like a message but is damaged: never to be treated as plaintext).
+   */
   inspect(value: string): StoredValue;
   /** The key new data keys are wrapped by (KMS: the key ARN KMS resolved). Asks the keyring once. */
   currentWrappingKey(): Promise<WrappingKeyRef>;
@@ -116,7 +129,24 @@ export function createFieldCipher(options: FieldCipherOptions): FieldCipher {
   const staticContext = validateStaticContext(options.encryptionContext);
   const suite = encryptSuite(options.suite ?? AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY);
   const limits = options.cache === false ? false : dataKeyCacheLimits(options.cache ?? {});
-  return new Cipher(options.keyring, limits, staticContext, suite);
+  const policy = commitmentPolicy(options.commitmentPolicy);
+  return new Cipher(options.keyring, limits, staticContext, suite, policy);
+}
+
+const COMMITMENT_POLICIES: ReadonlySet<string> = new Set<FieldCommitmentPolicy>([
+  'REQUIRE_ENCRYPT_REQUIRE_DECRYPT',
+  'REQUIRE_ENCRYPT_ALLOW_DECRYPT',
+]);
+
+function commitmentPolicy(policy: FieldCommitmentPolicy | undefined): FieldCommitmentPolicy {
+  if (policy === undefined) return 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT';
+  if (typeof policy !== 'string' || !COMMITMENT_POLICIES.has(policy)) {
+    // Writing without commitment (FORBID_ENCRYPT_*) is never offered.
+    throw new ConfigurationError(
+      'commitmentPolicy must be REQUIRE_ENCRYPT_REQUIRE_DECRYPT or REQUIRE_ENCRYPT_ALLOW_DECRYPT',
+    );
+  }
+  return policy;
 }
 
 function encryptSuite(id: AlgorithmSuiteIdentifier): NodeAlgorithmSuite {
@@ -151,6 +181,7 @@ class Cipher implements FieldCipher {
   readonly #staticContext: Readonly<EncryptionContext>;
   readonly #suite: NodeAlgorithmSuite;
   readonly #encodesFast: boolean;
+  readonly #policy: FieldCommitmentPolicy;
   readonly #schemes = new Map<string, Map<string, FieldScheme>>();
   readonly #decryptSuites = new Map<number, NodeAlgorithmSuite>();
   #currentWrappingKey: Promise<WrappingKeyRef> | undefined;
@@ -160,7 +191,9 @@ class Cipher implements FieldCipher {
     limits: ReturnType<typeof dataKeyCacheLimits> | false,
     staticContext: Readonly<EncryptionContext>,
     suite: NodeAlgorithmSuite,
+    policy: FieldCommitmentPolicy,
   ) {
+    this.#policy = policy;
     this.#materials = new CachingMaterialsManager({ keyring, limits, counters: this.#counters, describe: describeContext });
     this.#staticContext = staticContext;
     this.#suite = suite;
@@ -196,8 +229,9 @@ class Cipher implements FieldCipher {
   }
 
   inspect(value: string): StoredValue {
-    const stored = typeof value === 'string' ? readMessage(value) : undefined;
-    if (!stored) return { kind: 'plaintext' };
+    const stored = readMessage(value);
+    if (stored.kind === 'plaintext') return PLAINTEXT;
+    if (stored.kind === 'malformed') return { kind: 'malformed', reason: stored.reason };
     const { version, suiteId, encryptionContext, encryptedDataKeys } = stored.header;
     return { kind: 'ciphertext', version, suiteId, encryptionContext, wrappingKeys: encryptedDataKeys.map(wrappingKeyOf) };
   }
@@ -244,14 +278,29 @@ class Cipher implements FieldCipher {
   /** Decrypts one value: synchronously on a warm cache when the codec can read it, else a promise. */
   #decryptOne(ciphertext: string, field: FieldRef): string | Promise<string> {
     this.#scheme(field);
-    const stored = typeof ciphertext === 'string' ? readMessage(ciphertext) : undefined;
-    if (!stored) {
+    const stored = readMessage(ciphertext);
+    if (stored.kind === 'plaintext') {
       throw new MalformedCiphertextError('the stored value is not a base64 AWS Encryption SDK message', {
         model: field.model,
         field: field.field,
       });
     }
+    if (stored.kind === 'malformed') {
+      throw new MalformedCiphertextError(`the stored value is a damaged AWS Encryption SDK message (${stored.reason})`, {
+        model: field.model,
+        field: field.field,
+      });
+    }
     const { header } = stored;
+    // Every v1 suite lacks key commitment; refuse before asking any key (and KMS) for it.
+    if (header.version === 1 && this.#policy === 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT') {
+      throw new CommitmentPolicyError(
+        'the stored value is a v1 message without key commitment, which the commitment policy ' +
+          "REQUIRE_ENCRYPT_REQUIRE_DECRYPT refuses; use commitmentPolicy: 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' to read it",
+        this.#policy,
+        { model: field.model, field: field.field },
+      );
+    }
     checkContext(header.encryptionContext, field, this.#staticContext);
     try {
       if (canDecodeFast(header)) {
@@ -265,7 +314,7 @@ class Cipher implements FieldCipher {
         if (decoded instanceof Promise) return decoded.then((plaintext) => this.#decrypted(plaintext, true), (e) => this.#decryptFailed(e, field));
         return this.#decrypted(decoded, true);
       }
-      return decryptWithSdk(this.#materials, stored.message).then(
+      return decryptWithSdk(this.#materials, stored.message, this.#policy).then(
         (plaintext) => this.#decrypted(plaintext, false),
         (e) => this.#decryptFailed(e, field),
       );
@@ -341,6 +390,8 @@ class Cipher implements FieldCipher {
     return pending ? Promise.all(pending).then(() => results) : Promise.resolve(results);
   }
 }
+
+const PLAINTEXT: StoredValue = Object.freeze({ kind: 'plaintext' });
 
 function settle(result: string | Promise<string>): Promise<string> {
   return typeof result === 'string' ? Promise.resolve(result) : result;

@@ -18,18 +18,23 @@ import {
   canDecodeFast,
   COMMITTING_SUITE_ID,
   decodeMessage,
-  encodeMessage,
-  readStoredMessage,
+  encodeWithHeader,
+  prepareMessageHeader,
+  classifyStoredValue,
+  type MessageHeaderTemplate,
+  type StoredValueClass,
   type MessageHeader,
   type StoredMessage,
 } from '../codec';
 
-export type { MessageHeader, StoredMessage };
+export type { MessageHeader, StoredMessage, StoredValueClass };
 
 const sdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
+/** Reads v1 messages too; only for ciphers created with commitmentPolicy REQUIRE_ENCRYPT_ALLOW_DECRYPT. */
+const legacyReadingSdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_ALLOW_DECRYPT);
 
-/** The decoded bytes and parsed header of a stored value, or undefined when it is not a message. */
-export const readMessage: (value: string) => StoredMessage | undefined = readStoredMessage;
+/** A stored value as plaintext, a message (decoded bytes and parsed header), or a damaged message. */
+export const readMessage: (value: string) => StoredValueClass = classifyStoredValue;
 
 /** True when the codec writes messages of this suite (committing, not signed). */
 export function canEncodeFast(suite: NodeAlgorithmSuite): boolean {
@@ -38,17 +43,31 @@ export function canEncodeFast(suite: NodeAlgorithmSuite): boolean {
 
 export { canDecodeFast };
 
-/** Writes one message with the codec, synchronously. `material` must be live for the whole call. */
-export function encodeFast(material: NodeEncryptionMaterial, plaintext: Uint8Array): Buffer {
-  return withDataKeyBytes(material, (dataKey) =>
-    encodeMessage({
+/**
+ * The serialized header parts (suite, context and EDK sections) of each materials object, made on
+ * its first message. A cache hit returns the same materials object, so every later value of that
+ * data key only copies these bytes. It holds no key material and nothing per message (message id,
+ * commitment and tags are fresh every time); the WeakMap lets it go with the materials.
+ */
+const headerTemplates = new WeakMap<NodeEncryptionMaterial, MessageHeaderTemplate>();
+
+function headerTemplateOf(material: NodeEncryptionMaterial): MessageHeaderTemplate {
+  let template = headerTemplates.get(material);
+  if (!template) {
+    template = prepareMessageHeader({
       suiteId: material.suite.id,
-      dataKey,
       encryptedDataKeys: material.encryptedDataKeys,
       encryptionContext: material.encryptionContext,
-      plaintext,
-    }),
-  );
+    });
+    headerTemplates.set(material, template);
+  }
+  return template;
+}
+
+/** Writes one message with the codec, synchronously. `material` must be live for the whole call. */
+export function encodeFast(material: NodeEncryptionMaterial, plaintext: Uint8Array): Buffer {
+  const template = headerTemplateOf(material);
+  return withDataKeyBytes(material, (dataKey) => encodeWithHeader(template, dataKey, plaintext));
 }
 
 /** Reads one message with the codec, synchronously; verifies commitment and both tags. */
@@ -82,9 +101,14 @@ export async function encryptWithSdk(
   return result;
 }
 
-/** Reads one message with the SDK's `decrypt`, getting materials from `materials`. */
-export async function decryptWithSdk(materials: NodeMaterialsManager, message: Uint8Array): Promise<Buffer> {
-  const { plaintext } = await sdk.decrypt(materials, message);
+/** Reads one message with the SDK's `decrypt` under `policy`, getting materials from `materials`. */
+export async function decryptWithSdk(
+  materials: NodeMaterialsManager,
+  message: Uint8Array,
+  policy: 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT' | 'REQUIRE_ENCRYPT_ALLOW_DECRYPT',
+): Promise<Buffer> {
+  const client = policy === 'REQUIRE_ENCRYPT_ALLOW_DECRYPT' ? legacyReadingSdk : sdk;
+  const { plaintext } = await client.decrypt(materials, message);
   return plaintext;
 }
 

@@ -8,9 +8,21 @@ export interface WrappingKeyRef {
   readonly keyId: string;
 }
 
-/** What a stored string is, judged by parsing it as a message header (never by guessing from characters). */
+/**
+ * What a stored string is, judged by parsing it as a message (never by guessing from characters):
+ * - `plaintext`: not a message, and does not start like one;
+ * - `ciphertext`: a message whose header (and single-frame body layout) parses; not yet authenticated;
+ * - `malformed`: base64 whose first bytes are a message's (version 2 + a v2 suite id, or version 1 +
+ *   type 0x80 + a v1 suite id) but that does not parse as one (truncated, corrupt). Never plaintext:
+ *   do not return it as data or encrypt it again; `decrypt` throws `MalformedCiphertextError` for it.
+ */
 export type StoredValue =
   | { readonly kind: 'plaintext' }
+  | {
+      readonly kind: 'malformed';
+      /** Which check failed, e.g. `truncated`, `trailing-bytes`, `encryption-context`, `base64-length`. Never bytes of the value. */
+      readonly reason: string;
+    }
   | {
       readonly kind: 'ciphertext';
       /** Message format version: 2 for what we write, 1 for messages of older SDKs. */

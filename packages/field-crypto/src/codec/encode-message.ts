@@ -14,10 +14,10 @@ import {
   type AlgorithmSuite,
 } from './algorithm-suites';
 import { CodecInputError } from './errors';
-import { measureEncryptedDataKeys, measureEncryptionContext } from './header-writer';
+import { serializeHeaderSections } from './header-writer';
 import type { EncryptedDataKey } from './message-header';
-import { FINAL_FRAME_HEADER_LENGTH, FINAL_FRAME_MARKER, FIRST_SEQUENCE_NUMBER, bodyAad, frameIv } from './message-body';
-import { deriveCommittingKeyForEncrypt, type ContentKey } from './key-derivation';
+import { FINAL_FRAME_HEADER_LENGTH, FINAL_FRAME_MARKER, FIRST_SEQUENCE_NUMBER, finalFrameAadScratch, frameIv } from './message-body';
+import { deriveCommittingKeyBlockForEncrypt } from './key-derivation';
 import { borrowDataKeyBytes, releaseDataKeyBytes, type DataKey } from './data-key';
 
 /** The JavaScript SDK's default frame length; values up to it fit in one frame. */
@@ -27,6 +27,10 @@ const FRAMED_CONTENT_TYPE = 2;
 const VERSION_2 = 2;
 const HEADER_AUTH_IV = Buffer.alloc(IV_LENGTH);
 const FIRST_FRAME_IV = frameIv(FIRST_SEQUENCE_NUMBER);
+/** version(1) suite id(2) message id(32): where the context section starts. */
+const SECTIONS_START = 1 + 2 + MESSAGE_ID_LENGTH_V2;
+/** content type(1) frame length(4) commitment(32): from the end of the data keys to the header tag. */
+const HEADER_TAIL_LENGTH = 1 + 4 + COMMITMENT_LENGTH;
 
 export interface EncodeMessageInput {
   /** Only 0x0478 (ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY) is written. */
@@ -45,6 +49,21 @@ export interface EncodeMessageInput {
    * header then records the plaintext's length as the frame length, which every SDK accepts.
    */
   readonly frameLength?: number;
+}
+
+/** What {@link prepareMessageHeader} needs: the parts of a header that are the same for every value of one data key. */
+export type MessageHeaderInput = Pick<EncodeMessageInput, 'suiteId' | 'encryptedDataKeys' | 'encryptionContext' | 'frameLength'>;
+
+/**
+ * The parts of a v2 header that every message of one set of materials shares (suite, serialized
+ * context and encrypted data keys, frame length), validated and serialized once. It holds no key
+ * material and no per-message value: the message id, commitment and tags are computed per message.
+ */
+export interface MessageHeaderTemplate {
+  readonly suite: AlgorithmSuite;
+  /** The context and data key sections, byte for byte as the header stores them. Read-only. */
+  readonly sections: Buffer;
+  readonly frameLength: number;
 }
 
 /**
@@ -71,41 +90,71 @@ export interface EncodeMessageTestOptions {
  * const stored = message.toString('base64');
  */
 export function encodeMessage(input: EncodeMessageInput, testOptions?: EncodeMessageTestOptions): Buffer {
-  const suite = encryptSuite(input.suiteId);
-  const { plaintext } = input;
-  if (plaintext.length > MAX_FRAME_LENGTH) throw new CodecInputError('plaintext-too-long');
-  const frameLength = Math.max(checkFrameLength(input.frameLength), plaintext.length);
+  return encodeWithHeader(prepareMessageHeader(input), input.dataKey, input.plaintext, testOptions);
+}
 
-  const context = measureEncryptionContext(input.encryptionContext);
-  const keys = measureEncryptedDataKeys(input.encryptedDataKeys);
-  // version(1) suite(2) message id(32) context keys contentType(1) frameLength(4) commitment(32)
-  const headerEnd = 1 + 2 + MESSAGE_ID_LENGTH_V2 + context.length + keys.length + 1 + 4 + COMMITMENT_LENGTH;
+/**
+ * Validates and serializes the header parts shared by every message of one set of materials. Keep
+ * the result beside the materials (e.g. in a WeakMap keyed by them) and pass it to
+ * {@link encodeWithHeader} for each value: only the message id, commitment and tags are then computed.
+ *
+ * @example
+ * const header = prepareMessageHeader({ suiteId: 0x0478, encryptedDataKeys, encryptionContext });
+ * const message = encodeWithHeader(header, dataKey, Buffer.from('Ada', 'utf8'));
+ */
+export function prepareMessageHeader(input: MessageHeaderInput): MessageHeaderTemplate {
+  const suite = encryptSuite(input.suiteId);
+  const frameLength = checkFrameLength(input.frameLength);
+  const sections = serializeHeaderSections(input.encryptionContext, input.encryptedDataKeys);
+  return Object.freeze({ suite, sections, frameLength });
+}
+
+/**
+ * {@link encodeMessage} with the shared header parts already prepared: one allocation, the
+ * sections copied in place, a fresh random message id, then the key derivation and both GCM passes.
+ *
+ * @example
+ * const message = encodeWithHeader(prepareMessageHeader(materials), dataKey, plaintext);
+ */
+export function encodeWithHeader(
+  header: MessageHeaderTemplate,
+  dataKey: DataKey,
+  plaintext: Uint8Array,
+  testOptions?: EncodeMessageTestOptions,
+): Buffer {
+  const { suite, sections } = header;
+  const length = plaintext.length;
+  if (length > MAX_FRAME_LENGTH) throw new CodecInputError('plaintext-too-long');
+  const frameLength = length > header.frameLength ? length : header.frameLength;
+
+  const commitmentStart = SECTIONS_START + sections.length + 1 + 4;
+  const headerEnd = commitmentStart + COMMITMENT_LENGTH;
   const bodyStart = headerEnd + TAG_LENGTH;
   const contentStart = bodyStart + FINAL_FRAME_HEADER_LENGTH;
   // Every byte is written below, so the uninitialized allocation never leaks old memory.
-  const message = Buffer.allocUnsafe(contentStart + plaintext.length + TAG_LENGTH);
+  const message = Buffer.allocUnsafe(contentStart + length + TAG_LENGTH);
 
-  let pos = message.writeUInt8(VERSION_2, 0);
-  pos = message.writeUInt16BE(suite.id, pos);
-  const messageId = message.subarray(pos, pos + MESSAGE_ID_LENGTH_V2);
-  if (testOptions?.unsafeFixedMessageIdForTests) messageId.set(testOptions.unsafeFixedMessageIdForTests);
-  else randomFillSync(messageId);
-  pos += MESSAGE_ID_LENGTH_V2;
-  pos = context.write(message, pos);
-  pos = keys.write(message, pos);
-  pos = message.writeUInt8(FRAMED_CONTENT_TYPE, pos);
-  pos = message.writeUInt32BE(frameLength, pos);
-  const commitment = message.subarray(pos, headerEnd);
+  message[0] = VERSION_2;
+  message.writeUInt16BE(suite.id, 1);
+  const fixedId = testOptions?.unsafeFixedMessageIdForTests;
+  if (fixedId) message.set(fixedId.subarray(0, MESSAGE_ID_LENGTH_V2), 3);
+  else randomFillSync(message, 3, MESSAGE_ID_LENGTH_V2);
+  sections.copy(message, SECTIONS_START);
+  let pos = SECTIONS_START + sections.length;
+  message[pos] = FRAMED_CONTENT_TYPE;
+  message.writeUInt32BE(frameLength, pos + 1);
+  const messageId = message.subarray(3, SECTIONS_START);
 
-  const dataKey = borrowDataKeyBytes(input.dataKey, suite.keyLength);
-  let key: ContentKey;
+  const keyBytes = borrowDataKeyBytes(dataKey, suite.keyLength);
+  let keyBlock: Buffer;
   try {
-    key = deriveCommittingKeyForEncrypt(suite, dataKey, messageId, commitment);
+    keyBlock = deriveCommittingKeyBlockForEncrypt(suite, keyBytes, messageId, message, commitmentStart);
   } finally {
-    releaseDataKeyBytes(input.dataKey, dataKey);
+    releaseDataKeyBytes(dataKey, keyBytes);
   }
   try {
-    const headerAuth = createCipheriv(suite.cipherName, key.contentKey, HEADER_AUTH_IV, { authTagLength: TAG_LENGTH });
+    const contentKey = keyBlock.subarray(0, suite.keyLength);
+    const headerAuth = createCipheriv(suite.cipherName, contentKey, HEADER_AUTH_IV);
     headerAuth.setAAD(message.subarray(0, headerEnd));
     headerAuth.final();
     headerAuth.getAuthTag().copy(message, headerEnd);
@@ -113,17 +162,15 @@ export function encodeMessage(input: EncodeMessageInput, testOptions?: EncodeMes
     pos = message.writeUInt32BE(FINAL_FRAME_MARKER, bodyStart);
     pos = message.writeUInt32BE(FIRST_SEQUENCE_NUMBER, pos);
     pos += FIRST_FRAME_IV.copy(message, pos);
-    message.writeUInt32BE(plaintext.length, pos);
+    message.writeUInt32BE(length, pos);
 
-    const frame = createCipheriv(suite.cipherName, key.contentKey, FIRST_FRAME_IV, { authTagLength: TAG_LENGTH });
-    frame.setAAD(bodyAad(messageId, 'final-frame', FIRST_SEQUENCE_NUMBER, plaintext.length));
-    const ciphertext = frame.update(plaintext);
-    ciphertext.copy(message, contentStart);
-    const tail = frame.final();
-    tail.copy(message, contentStart + ciphertext.length);
-    frame.getAuthTag().copy(message, contentStart + plaintext.length);
+    const frame = createCipheriv(suite.cipherName, contentKey, FIRST_FRAME_IV);
+    frame.setAAD(finalFrameAadScratch(messageId, length));
+    if (length > 0) frame.update(plaintext).copy(message, contentStart);
+    frame.final();
+    frame.getAuthTag().copy(message, contentStart + length);
   } finally {
-    key.wipe();
+    keyBlock.fill(0);
   }
   return message;
 }

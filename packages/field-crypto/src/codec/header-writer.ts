@@ -12,6 +12,26 @@ import type { EncryptedDataKey } from './message-header';
 /** Every length in the header is a uint16. */
 const MAX_FIELD_LENGTH = 0xffff;
 
+/**
+ * The context and data key sections serialized together, as they appear in the header between the
+ * message id and the content type. Every message written under one set of materials carries these
+ * exact bytes, so an encoder serializes them once per materials and copies them into each message.
+ *
+ * @example
+ * const sections = serializeHeaderSections(material.encryptionContext, material.encryptedDataKeys);
+ */
+export function serializeHeaderSections(
+  context: Readonly<Record<string, string>>,
+  keys: readonly EncryptedDataKey[],
+): Buffer {
+  const contextSection = measureEncryptionContext(context);
+  const keySection = measureEncryptedDataKeys(keys);
+  // Slow (unpooled) allocation: this buffer lives as long as its materials, and must not pin a pool slab.
+  const sections = Buffer.allocUnsafeSlow(contextSection.length + keySection.length);
+  keySection.write(sections, contextSection.write(sections, 0));
+  return sections;
+}
+
 /** A measured section, ready to be written at any offset. */
 export interface HeaderSection {
   readonly length: number;
@@ -74,33 +94,31 @@ function writeEmptyContext(target: Buffer, offset: number): number {
  */
 export function measureEncryptedDataKeys(keys: readonly EncryptedDataKey[]): HeaderSection {
   if (keys.length === 0 || keys.length > MAX_FIELD_LENGTH) throw new CodecInputError('encrypted-data-key-count');
-  const providerIds: Buffer[] = new Array<Buffer>(keys.length);
-  const providerInfos: Uint8Array[] = new Array<Uint8Array>(keys.length);
+  // The SDK's EncryptedDataKey returns a fresh copy from every read of its byte fields: read each once.
+  const fields: Uint8Array[] = new Array<Uint8Array>(keys.length * 3);
   let length = 2;
   for (let i = 0; i < keys.length; i++) {
     const edk = keys[i] as EncryptedDataKey;
     const providerId = Buffer.from(edk.providerId, 'utf8');
     const providerInfo = edk.rawInfo ?? Buffer.from(edk.providerInfo, 'utf8');
+    const encryptedKey = edk.encryptedDataKey;
     if (
       providerId.length > MAX_FIELD_LENGTH ||
       providerInfo.length > MAX_FIELD_LENGTH ||
-      edk.encryptedDataKey.length > MAX_FIELD_LENGTH
+      encryptedKey.length > MAX_FIELD_LENGTH
     ) {
       throw new CodecInputError('encrypted-data-key-field-too-large');
     }
-    providerIds[i] = providerId;
-    providerInfos[i] = providerInfo;
-    length += 6 + providerId.length + providerInfo.length + edk.encryptedDataKey.length;
+    fields[i * 3] = providerId;
+    fields[i * 3 + 1] = providerInfo;
+    fields[i * 3 + 2] = encryptedKey;
+    length += 6 + providerId.length + providerInfo.length + encryptedKey.length;
   }
   return {
     length,
     write(target, offset) {
       let pos = target.writeUInt16BE(keys.length, offset);
-      for (let i = 0; i < keys.length; i++) {
-        pos = writeField(target, pos, providerIds[i] as Buffer);
-        pos = writeField(target, pos, providerInfos[i] as Uint8Array);
-        pos = writeField(target, pos, (keys[i] as EncryptedDataKey).encryptedDataKey);
-      }
+      for (const field of fields) pos = writeField(target, pos, field);
       return pos;
     },
   };

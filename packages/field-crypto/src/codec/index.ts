@@ -9,12 +9,23 @@ export {
   type MessageHeader,
   type MessageBodyShape,
 } from './message-header';
-export { isEncryptedMessage, readStoredMessage, type StoredMessage } from './stored-message';
+export {
+  classifyStoredValue,
+  isEncryptedMessage,
+  readStoredMessage,
+  type DamagedMessageReason,
+  type StoredMessage,
+  type StoredValueClass,
+} from './stored-message';
 export { canDecodeFast, decodeMessage } from './decode-message';
 export {
   encodeMessage,
+  encodeWithHeader,
+  prepareMessageHeader,
   DEFAULT_FRAME_LENGTH,
   type EncodeMessageInput,
+  type MessageHeaderInput,
+  type MessageHeaderTemplate,
   type EncodeMessageTestOptions,
 } from './encode-message';
 export { type DataKey } from './data-key';

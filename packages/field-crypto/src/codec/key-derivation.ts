@@ -48,21 +48,25 @@ export interface ContentKey {
 
 /**
  * Derives the committing suite's key commitment and content key for a new message. The commitment
- * is written into `commitmentOut` (the header's suite data field).
+ * is written into `out` at `commitmentOffset` (the header's suite data field). Returns the HMAC
+ * block whose first `suite.keyLength` bytes are the content key; the caller zeroes it when done.
+ * Never call this twice with the same message id and data key: the content key would repeat, and
+ * with it the frame's GCM nonce.
  */
-export function deriveCommittingKeyForEncrypt(
+export function deriveCommittingKeyBlockForEncrypt(
   suite: AlgorithmSuite,
   dataKey: Uint8Array,
   messageId: Uint8Array,
-  commitmentOut: Uint8Array,
-): ContentKey {
+  out: Buffer,
+  commitmentOffset: number,
+): Buffer {
   const prk = createHmac('sha512', messageId).update(dataKey).digest();
   const commitBlock = createHmac('sha512', prk).update(COMMIT_INFO).digest();
-  commitmentOut.set(commitBlock.subarray(0, COMMITMENT_LENGTH));
+  commitBlock.copy(out, commitmentOffset, 0, COMMITMENT_LENGTH);
   commitBlock.fill(0);
   const keyBlock = createHmac('sha512', prk).update(committingDeriveInfo(suite.id)).digest();
   prk.fill(0);
-  return wipeable(keyBlock, suite.keyLength);
+  return keyBlock;
 }
 
 /**

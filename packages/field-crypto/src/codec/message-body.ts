@@ -3,7 +3,7 @@
  * frame IVs, the additional authenticated data of a frame, and the layout of the two body shapes
  * the codec handles, one final frame and the non-framed body.
  */
-import { IV_LENGTH, TAG_LENGTH } from './algorithm-suites';
+import { IV_LENGTH, MESSAGE_ID_LENGTH_V2, TAG_LENGTH } from './algorithm-suites';
 
 /** The sequence number field value that marks a frame as the final frame. */
 export const FINAL_FRAME_MARKER = 0xffffffff;
@@ -66,6 +66,25 @@ export function bodyAad(
   aad.writeUInt32BE(contentLength >>> 0, pos);
   return aad;
 }
+
+/**
+ * The AAD of the final frame of a v2 message (32-byte message id), written into one reused scratch
+ * buffer: only the message id and the content length change between messages. Safe because GCM's
+ * setAAD consumes the bytes at once and every caller is synchronous; the buffer holds nothing
+ * secret (the message id and length are in the clear in the message itself).
+ *
+ * @example
+ * cipher.setAAD(finalFrameAadScratch(header.messageId, plaintext.length));
+ */
+export function finalFrameAadScratch(messageId: Uint8Array, contentLength: number): Buffer {
+  FINAL_FRAME_AAD_V2.set(messageId, 0);
+  FINAL_FRAME_AAD_V2.writeUInt32BE(Math.floor(contentLength / 2 ** 32), FINAL_FRAME_AAD_V2_LENGTH_OFFSET);
+  FINAL_FRAME_AAD_V2.writeUInt32BE(contentLength >>> 0, FINAL_FRAME_AAD_V2_LENGTH_OFFSET + 4);
+  return FINAL_FRAME_AAD_V2;
+}
+
+const FINAL_FRAME_AAD_V2 = bodyAad(new Uint8Array(MESSAGE_ID_LENGTH_V2), 'final-frame', FIRST_SEQUENCE_NUMBER, 0);
+const FINAL_FRAME_AAD_V2_LENGTH_OFFSET = FINAL_FRAME_AAD_V2.length - 8;
 
 /**
  * Locates the single block of ciphertext after the header: either the final frame that is the

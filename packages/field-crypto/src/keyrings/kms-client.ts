@@ -17,6 +17,29 @@ export interface KmsConnection {
   readonly credentials?: KMSClientConfig['credentials'];
   /** Any other KMSClient setting (retries, timeouts, a logger). `region`, `endpoint`, `credentials` win over it. */
   readonly clientConfig?: KMSClientConfig;
+  /**
+   * The most one KMS call (GenerateDataKey, Encrypt, Decrypt) may take, the AWS SDK's retries
+   * included, before it is abandoned and the encrypt/decrypt fails with a `KeyringError`
+   * (`awsErrorName: 'TimeoutError'`). Default 5,000 ms. Without it a hung KMS (or a black-holed
+   * endpoint) holds every query that needs a new data key: `@aws-sdk/client-kms`'s own
+   * `requestTimeout` only logs a warning unless its request handler is told to throw.
+   */
+  readonly requestTimeoutMs?: number;
+}
+
+/** Long enough for KMS's tail latency and a retry or two; short enough that a hung KMS fails a query, not a service. */
+export const DEFAULT_KMS_REQUEST_TIMEOUT_MS = 5_000;
+/** setTimeout's limit. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** The AWS error name given to a KMS call abandoned after `requestTimeoutMs`. */
+export const KMS_TIMEOUT_ERROR_NAME = 'TimeoutError';
+
+/** Checks `requestTimeoutMs` when the keyring is built; returns the value to use. */
+export function kmsRequestTimeout(value: number | undefined): number | undefined {
+  if (value === undefined) return DEFAULT_KMS_REQUEST_TIMEOUT_MS;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_TIMEOUT_MS) return undefined;
+  return value;
 }
 
 type KmsClientPort = ReturnType<KmsNodeClientSupplier> & object;
@@ -26,13 +49,13 @@ type KmsClientPort = ReturnType<KmsNodeClientSupplier> & object;
  * Region, created on first use. The Region comes from the key ARN when it has one, else from `region`, else
  * from the AWS SDK's default chain (AWS_REGION, the shared config file).
  */
-export function kmsClientSupplier(connection: KmsConnection): KmsNodeClientSupplier {
+export function kmsClientSupplier(connection: KmsConnection, requestTimeoutMs: number = DEFAULT_KMS_REQUEST_TIMEOUT_MS): KmsNodeClientSupplier {
   const clients = new Map<string, KmsClientPort>();
   return (regionOfKey: string) => {
     const region = regionOfKey || connection.region || '';
     let client = clients.get(region);
     if (!client) {
-      client = kmsPort(new KMSClient(clientConfig(connection, region)));
+      client = kmsPort(new KMSClient(clientConfig(connection, region)), requestTimeoutMs);
       clients.set(region, client);
     }
     return client;
@@ -47,20 +70,49 @@ function clientConfig(connection: KmsConnection, region: string): KMSClientConfi
   return config;
 }
 
-/** The three KMS operations the keyring needs, each recording its failures in the KMS error trail. */
-function kmsPort(client: KMSClient): KmsClientPort {
+/**
+ * The three KMS operations the keyring needs (the shape of the aggregated `KMS` class, which is what
+ * `KmsKeyringNode` calls), each bounded by the deadline and recording its failures in the KMS error trail.
+ */
+function kmsPort(client: KMSClient, requestTimeoutMs: number): KmsClientPort {
+  const send = <T>(operation: KmsFailure['operation'], call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> =>
+    sendWithDeadline(operation, requestTimeoutMs, call);
   return {
-    generateDataKey: (input) => sendRecordingFailure('GenerateDataKey', () => client.send(new GenerateDataKeyCommand(input))),
-    encrypt: (input) => sendRecordingFailure('Encrypt', () => client.send(new EncryptCommand(input))),
-    decrypt: (input) => sendRecordingFailure('Decrypt', () => client.send(new DecryptCommand(input))),
+    generateDataKey: (input) => send('GenerateDataKey', (abortSignal) => client.send(new GenerateDataKeyCommand(input), { abortSignal })),
+    encrypt: (input) => send('Encrypt', (abortSignal) => client.send(new EncryptCommand(input), { abortSignal })),
+    decrypt: (input) => send('Decrypt', (abortSignal) => client.send(new DecryptCommand(input), { abortSignal })),
   };
 }
 
-async function sendRecordingFailure<T>(operation: KmsFailure['operation'], send: () => Promise<T>): Promise<T> {
+/**
+ * One KMS call with a deadline over all its attempts: the abort signal cancels the request in
+ * flight (or the next retry) when the time is up, and the failure is reported as a TimeoutError.
+ */
+async function sendWithDeadline<T>(
+  operation: KmsFailure['operation'],
+  timeoutMs: number,
+  call: (abortSignal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const deadline = AbortSignal.timeout(timeoutMs);
   try {
-    return await send();
+    return await call(deadline);
   } catch (e) {
+    if (deadline.aborted) {
+      recordKmsFailure({ operation, awsErrorName: KMS_TIMEOUT_ERROR_NAME });
+      throw new KmsTimeoutError(operation, timeoutMs, e);
+    }
     recordKmsFailure({ operation, awsErrorName: e instanceof Error ? e.name : 'UnknownError' });
     throw e;
+  }
+}
+
+/**
+ * A KMS call abandoned at its deadline. Internal: the materials manager turns it into a KeyringError
+ * whose `awsErrorName` is `TimeoutError` (the AWS SDK's name for its own timeouts).
+ */
+class KmsTimeoutError extends Error {
+  constructor(operation: KmsFailure['operation'], timeoutMs: number, cause: unknown) {
+    super(`KMS ${operation} did not answer within ${timeoutMs} ms`, { cause });
+    this.name = KMS_TIMEOUT_ERROR_NAME;
   }
 }

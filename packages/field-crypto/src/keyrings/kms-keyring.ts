@@ -1,6 +1,6 @@
 import { KmsKeyringNode, type KmsNodeClientSupplier } from '@aws-crypto/client-node';
 import { ConfigurationError } from '../errors';
-import { kmsClientSupplier, type KmsConnection } from './kms-client';
+import { kmsClientSupplier, kmsRequestTimeout, type KmsConnection } from './kms-client';
 
 /** Options of {@link kmsKeyring}. */
 export interface KmsKeyringOptions extends KmsConnection {
@@ -13,7 +13,13 @@ export interface KmsKeyringOptions extends KmsConnection {
   /** With `discovery`, only accept keys of these accounts in this partition. */
   readonly discoveryFilter?: { readonly accountIDs: readonly string[]; readonly partition: string };
   readonly grantTokens?: readonly string[];
-  /** Replaces the KMSClient we build (then `region`, `endpoint`, `credentials`, `clientConfig` are ignored). */
+  /**
+   * Replaces the KMS client we build (then `region`, `endpoint`, `credentials`, `clientConfig` and
+   * `requestTimeoutMs` are ignored). It must return, per Region, an object with `generateDataKey`,
+   * `encrypt` and `decrypt` methods that return promises: the aggregated `KMS` class of
+   * `@aws-sdk/client-kms`, not the bare `KMSClient` (which only has `send`). Bound its time yourself,
+   * e.g. `new KMS({ requestHandler: { requestTimeout: 5000, throwOnRequestTimeout: true } })`.
+   */
   readonly clientProvider?: KmsNodeClientSupplier;
 }
 
@@ -33,7 +39,14 @@ export interface KmsKeyringOptions extends KmsConnection {
  * ```
  */
 export function kmsKeyring(options: KmsKeyringOptions): KmsKeyringNode {
-  const clientProvider = options.clientProvider ?? kmsClientSupplier(options);
+  const requestTimeoutMs = kmsRequestTimeout(options?.requestTimeoutMs);
+  if (requestTimeoutMs === undefined) {
+    throw new ConfigurationError('requestTimeoutMs must be a whole number of milliseconds from 1 to 2^31-1');
+  }
+  if (options.clientProvider !== undefined && typeof options.clientProvider !== 'function') {
+    throw new ConfigurationError('clientProvider must be a function of the Region that returns a KMS client');
+  }
+  const clientProvider = options.clientProvider ?? kmsClientSupplier(options, requestTimeoutMs);
   try {
     return new KmsKeyringNode({
       clientProvider,

@@ -4,6 +4,7 @@
  */
 import type { Provider } from '../harness';
 import { CliFixture, expectedUsers, isCiphertext } from './cli-test-kit';
+import { blindIndexerFor, cipherFor, fieldMapFor } from './fixtures/config-factory';
 
 const USERS = 250;
 const AUDITS = 120;
@@ -42,6 +43,31 @@ describe.each(PROVIDERS)('prisma-kms on %s', (provider) => {
     expect(after).toEqual(before);
     after.forEach((user, i) => expect(Buffer.from(user.name, 'utf8').equals(Buffer.from(before[i]!.name, 'utf8'))).toBe(true));
     expect(await fx.audits()).toEqual(auditsBefore);
+  });
+
+  it('fills the blind index of a field that has one, so the rows stay findable by equality', async () => {
+    fx.writeConfig();
+    expect(await fx.run(['encrypt', '--model', 'User', '--quiet'])).toMatchObject({ status: 0 });
+    const q = fx.db.raw.quote;
+    const hashes = await fx.db.raw.query<{ id: number; email_hash: string | null }>(
+      `SELECT ${q('id')}, ${q('email_hash')} FROM ${q('users')} ORDER BY ${q('id')}`,
+    );
+    const indexer = await blindIndexerFor(fx.indexKey);
+    const hash = (fieldMapFor(provider) as unknown as { models: { User: { encrypted: { email: { hash: { normalize: never; bytes: number } } } } } }).models.User
+      .encrypted.email.hash;
+    expect(hashes.map((h) => h.email_hash)).toEqual(
+      expectedUsers(USERS).map((u) => indexer.compute({ model: 'User', field: 'email' }, u.email, { normalize: hash.normalize, bytes: hash.bytes })),
+    );
+  });
+
+  it('refuses to encrypt a blind-indexed field without a blind indexer, but encrypts the others', async () => {
+    fx.writeConfig({ indexKey: undefined as never });
+    const refused = await fx.run(['encrypt', '--model', 'User']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toContain('User.email has a blind index');
+    expect(await fx.users()).toEqual(expectedUsers(USERS));
+    expect(await fx.run(['encrypt', '--field', 'User.name', '--quiet'])).toMatchObject({ status: 0 });
+    expect((await fx.users()).every((u) => isCiphertext(u.name) && !isCiphertext(u.email))).toBe(true);
   });
 
   it('is idempotent: a second encrypt changes nothing', async () => {
@@ -85,7 +111,7 @@ describe.each(PROVIDERS)('prisma-kms on %s', (provider) => {
     fx.writeConfig({ generator: fx.k2, decryptOnly: [fx.k1] });
     // a value already under the new key must be left as it is
     const q = fx.db.raw.quote;
-    const newKeyCipher = (await import('./fixtures/config-factory')).cipherFor(fx.k2);
+    const newKeyCipher = cipherFor(fx.k2);
     const fresh = await newKeyCipher.encrypt('fresh under k2', { model: 'User', field: 'name' });
     await fx.db.raw.query(`UPDATE ${q('users')} SET ${q('name')} = ? WHERE ${q('id')} = ?`, [fresh, 1]);
 

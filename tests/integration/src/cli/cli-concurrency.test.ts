@@ -6,7 +6,7 @@
 import { runMigration, selectTargets, dialectFor, CheckpointStore } from '@prisma-kms/cli';
 import type { Provider } from '../harness';
 import { CliFixture, expectedUsers, isCiphertext } from './cli-test-kit';
-import { cipherFor, databaseFor, fieldMapFor } from './fixtures/config-factory';
+import { blindIndexerFor, cipherFor, databaseFor, fieldMapFor } from './fixtures/config-factory';
 
 describe.each<Provider>(['postgresql', 'sqlite', 'mysql'])('concurrent writes on %s', (provider) => {
   let fx: CliFixture;
@@ -25,6 +25,7 @@ describe.each<Provider>(['postgresql', 'sqlite', 'mysql'])('concurrent writes on
       db: prisma,
       dialect: dialectFor(provider),
       cipher,
+      blindIndexer: await blindIndexerFor(fx.indexKey),
       command: 'encrypt' as const,
       batchSize: 100,
       concurrency: 2,

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runCli } from '@prisma-kms/cli';
 import { createTestDatabase, type Provider, type TestDatabase } from '../harness';
-import { cipherFor, type FixtureOptions, type NamedKey } from './fixtures/config-factory';
+import { cipherFor, newIndexKey, type FixtureOptions, type IndexKeyFixture, type NamedKey } from './fixtures/config-factory';
 
 export const BIN = require.resolve('@prisma-kms/cli/package.json').replace(/package\.json$/, 'bin/prisma-kms.js');
 const FACTORY = resolve(__dirname, 'fixtures', 'config-factory.ts');
@@ -53,12 +53,15 @@ export class CliFixture {
   readonly k2 = newKey('k2');
   readonly k3 = newKey('k3');
 
-  private constructor(readonly db: TestDatabase) {
+  private constructor(
+    readonly db: TestDatabase,
+    readonly indexKey: IndexKeyFixture,
+  ) {
     this.dir = mkdtempSync(join(tmpdir(), 'pkms-cli-'));
   }
 
   static async create(provider: Provider): Promise<CliFixture> {
-    return new CliFixture(await createTestDatabase(provider));
+    return new CliFixture(await createTestDatabase(provider), await newIndexKey(newKey('index-wrapping')));
   }
 
   get provider(): Provider {
@@ -67,7 +70,7 @@ export class CliFixture {
 
   /** Writes a config module (default: generator k1) and returns its path. */
   writeConfig(options: Partial<Omit<FixtureOptions, 'provider' | 'url'>> = {}, name = 'prisma-kms.config.ts'): string {
-    const full: FixtureOptions = { provider: this.provider, url: this.db.url, generator: this.k1, ...options };
+    const full: FixtureOptions = { provider: this.provider, url: this.db.url, generator: this.k1, indexKey: this.indexKey, ...options };
     const path = join(this.dir, name);
     writeFileSync(
       path,

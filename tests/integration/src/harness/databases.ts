@@ -26,7 +26,7 @@ export type Provider = 'sqlite' | 'postgresql' | 'mysql';
  * The generated clients of the three providers share one model API (same schema); tests use the
  * SQLite client's type for all of them.
  */
-export type TestPrismaClient = InstanceType<typeof SqliteClient>;
+export type TestPrismaClient = SqliteClient; // not InstanceType<...>: that loses the default ExtArgs, and $extends results lose their models
 
 export interface TestDatabase {
   readonly provider: Provider;
@@ -140,7 +140,10 @@ async function createMysql(name: string, ddl: string): Promise<TestDatabase> {
     url,
     raw,
     client: () =>
-      new MysqlClient({ adapter: new PrismaMariaDb({ ...mariadbConfig(url), connectionLimit: 5 }) }) as unknown as TestPrismaClient,
+      new MysqlClient({
+        // The adapter is typed against its own copy of the mariadb driver's types.
+        adapter: new PrismaMariaDb({ ...mariadbConfig(url), connectionLimit: 5 } as ConstructorParameters<typeof PrismaMariaDb>[0]),
+      }) as unknown as TestPrismaClient,
     drop: async () => {
       await raw.close();
       const dropper = await mariadb.createConnection(mariadbConfig(MYSQL_URL));

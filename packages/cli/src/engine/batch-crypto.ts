@@ -1,0 +1,59 @@
+/**
+ * The crypto a batch needs, behind one small interface, so it can run in this thread or in worker
+ * threads (crypto-workers) without the engine knowing: one `encryptMany` per batch, and a decrypt
+ * that reports each value's outcome (a batch decrypt that fails is retried value by value, so only
+ * the bad values fail).
+ */
+import type { FieldRef, MigrationCipher } from '../config/define-config';
+import type { ValueOutcome } from './plan-batch';
+
+export interface CryptoItem {
+  readonly value: string;
+  readonly field: FieldRef;
+}
+
+export interface BatchCrypto {
+  /** Ciphertexts in order. Throws when the keyring fails: encryption does not fail per value. */
+  encryptMany(items: readonly CryptoItem[]): Promise<string[]>;
+  /** One outcome per item, in order: the plaintext, or the error code of a value that does not decrypt. */
+  decryptEach(items: readonly CryptoItem[]): Promise<ValueOutcome[]>;
+  close(): Promise<void>;
+}
+
+/** Runs the crypto in this thread with `cipher`. */
+export function inThreadCrypto(cipher: Pick<MigrationCipher, 'encryptMany' | 'decryptMany' | 'decrypt'>): BatchCrypto {
+  return {
+    encryptMany: (items) => cipher.encryptMany(items),
+    decryptEach: (items) => decryptEach(cipher, items),
+    close: async () => undefined,
+  };
+}
+
+/** Decrypts `items`: one batch call when all succeed, value by value to isolate failures otherwise. */
+export async function decryptEach(
+  cipher: Pick<MigrationCipher, 'decryptMany' | 'decrypt'>,
+  items: readonly CryptoItem[],
+): Promise<ValueOutcome[]> {
+  if (items.length === 0) return [];
+  try {
+    const plaintexts = await cipher.decryptMany(items);
+    return plaintexts.map((value) => ({ ok: true, value }));
+  } catch {
+    const outcomes: ValueOutcome[] = [];
+    for (const item of items) {
+      try {
+        outcomes.push({ ok: true, value: await cipher.decrypt(item.value, item.field) });
+      } catch (error) {
+        outcomes.push({ ok: false, code: failureCode(error) });
+      }
+    }
+    return outcomes;
+  }
+}
+
+/** field-crypto errors carry a code; anything else is named by its class. */
+export function failureCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string') return code;
+  return error instanceof Error ? error.name : 'UNKNOWN';
+}
