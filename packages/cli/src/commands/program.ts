@@ -66,7 +66,13 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
       out.stderr.write(`prisma-kms: ${error.message} [${error.code}]\n`);
       return error.exitCode;
     }
-    out.stderr.write(`prisma-kms: unexpected ${error instanceof Error ? error.name : typeof error}\n`);
+    const code = (error as { code?: unknown } | null)?.code;
+    if (error instanceof Error && typeof code === 'string' && code.startsWith('PRISMA_KMS_')) {
+      // field-crypto's errors name model, field and cause and never carry values: safe to show as they are
+      out.stderr.write(`prisma-kms: ${error.message} [${code}]\n`);
+    } else {
+      out.stderr.write(`prisma-kms: unexpected ${error instanceof Error ? error.name : typeof error}\n`);
+    }
     if (process.env.PRISMA_KMS_DEBUG && error instanceof Error) out.stderr.write(`${error.stack ?? ''}\n`);
     return EXIT.FAILED;
   } finally {

@@ -111,8 +111,12 @@ async function sendWithDeadline<T>(
  * whose `awsErrorName` is `TimeoutError` (the AWS SDK's name for its own timeouts).
  */
 class KmsTimeoutError extends Error {
-  constructor(operation: KmsFailure['operation'], timeoutMs: number, cause: unknown) {
-    super(`KMS ${operation} did not answer within ${timeoutMs} ms`, { cause });
+  constructor(
+    readonly operation: KmsFailure['operation'],
+    readonly timeoutMs: number,
+    cause: unknown,
+  ) {
+    super('KMS did not answer before the deadline (requestTimeoutMs)', { cause });
     this.name = KMS_TIMEOUT_ERROR_NAME;
   }
 }

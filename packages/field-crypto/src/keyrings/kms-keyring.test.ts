@@ -123,3 +123,62 @@ describe('kmsKeyring against kms-local', () => {
     expect(await createFieldCipher({ keyring: discovery }).decrypt(stored, email)).toBe('ada');
   });
 });
+
+describe('a hung KMS', () => {
+  it('fails a write with a KeyringError (TimeoutError) after requestTimeoutMs, retries included', async () => {
+    kms.faults.latency(5_000);
+    // Default retries (3 attempts): the deadline covers all of them.
+    const cipher = createFieldCipher({ keyring: kmsKeyring({ generatorKeyId: keyArn, ...kms.clientConfig(), requestTimeoutMs: 300 }) });
+    const started = Date.now();
+    const error = (await cipher.encrypt('secret value', email).catch((e: unknown) => e)) as KeyringError;
+    const elapsed = Date.now() - started;
+    expect(error).toBeInstanceOf(KeyringError);
+    expect(error.awsErrorName).toBe('TimeoutError');
+    expect(error.message).toContain('requestTimeoutMs');
+    expect(error.message).not.toContain('secret value');
+    expect(error.field).toBe('email');
+    // Bounded by the deadline, far below the injected latency (generous margin for a loaded machine).
+    expect(elapsed).toBeGreaterThanOrEqual(290);
+    expect(elapsed).toBeLessThan(4_000);
+  });
+
+  it('fails a read with a KeyringError (TimeoutError), and works again once KMS answers', async () => {
+    const stored = await createFieldCipher({ keyring: keyring() }).encrypt('ada', email);
+    const reader = createFieldCipher({ keyring: kmsKeyring({ generatorKeyId: keyArn, ...kms.clientConfig(), requestTimeoutMs: 300 }) });
+    kms.faults.latency(5_000);
+    const error = (await reader.decrypt(stored, email).catch((e: unknown) => e)) as KeyringError;
+    expect(error).toBeInstanceOf(KeyringError);
+    expect(error.awsErrorName).toBe('TimeoutError');
+    kms.faults.clear();
+    expect(await reader.decrypt(stored, email)).toBe('ada');
+  });
+
+  it('a slow KMS within the deadline still works', async () => {
+    kms.faults.latency(100);
+    const cipher = createFieldCipher({ keyring: kmsKeyring({ generatorKeyId: keyArn, ...kms.clientConfig(), requestTimeoutMs: 3_000 }) });
+    const stored = await cipher.encrypt('ada', email);
+    expect(await cipher.decrypt(stored, email)).toBe('ada');
+  });
+
+  it.each([0, -1, 1.5, Number.NaN, 2 ** 31, '100'])('rejects requestTimeoutMs %p', (requestTimeoutMs) => {
+    expect(() => kmsKeyring({ generatorKeyId: keyArn, requestTimeoutMs: requestTimeoutMs as number })).toThrow(ConfigurationError);
+  });
+});
+
+describe('client provider', () => {
+  it('the KMS keyring calls generateDataKey/encrypt/decrypt on what the provider returns (the aggregated KMS shape)', async () => {
+    const { KMS } = await import('@aws-sdk/client-kms');
+    const regions: string[] = [];
+    const provided = kmsKeyring({
+      generatorKeyId: keyArn,
+      clientProvider: (region) => {
+        regions.push(region);
+        return new KMS({ ...kms.clientConfig(), maxAttempts: 1 });
+      },
+    });
+    const cipher = createFieldCipher({ keyring: provided });
+    const stored = await cipher.encrypt('ada', email);
+    expect(await createFieldCipher({ keyring: provided }).decrypt(stored, email)).toBe('ada');
+    expect(regions).toEqual([kms.region, kms.region]);
+  });
+});

@@ -20,6 +20,7 @@ import {
 import { cloneMaterial } from '@aws-crypto/material-management';
 import { KeyringError, type FieldCryptoErrorOptions } from '../errors';
 import { withKmsErrorTrail, type KmsFailure } from '../keyrings/kms-error-trail';
+import { KMS_TIMEOUT_ERROR_NAME } from '../keyrings/kms-client';
 import { decryptionCacheKey, decryptionCacheKeyOfHeader, encryptionCacheKey, partitionHash } from './cache-key';
 import type { DataKeyCacheLimits } from './cache-limits';
 
@@ -295,7 +296,12 @@ export class CachingMaterialsManager implements NodeMaterialsManager {
 
   #keyringError(what: string, cause: unknown, failures: readonly KmsFailure[], context: EncryptionContext): KeyringError {
     const awsErrorName = failures[0]?.awsErrorName ?? awsErrorNameOf(cause);
-    const message = awsErrorName ? `${what} (KMS answered ${awsErrorName})` : what;
+    const message =
+      awsErrorName === KMS_TIMEOUT_ERROR_NAME
+        ? `${what} (KMS did not answer within requestTimeoutMs: ${awsErrorName})`
+        : awsErrorName
+          ? `${what} (KMS answered ${awsErrorName})`
+          : what;
     return new KeyringError(message, { ...this.#describe(context), cause, awsErrorName });
   }
 }

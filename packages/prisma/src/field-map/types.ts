@@ -72,7 +72,7 @@ export interface BlindIndexOptions {
    * cannot silently change every hash).
    */
   readonly normalize: readonly Normalization[];
-  /** Length of the stored index in bytes, from {@link HASH_BYTES}.min to .max; shorter leaks less. */
+  /** Length of the stored index in bytes, from {@link HASH_BYTES}.min (`uniqueMin` when `unique`) to .max; shorter leaks less. */
   readonly bytes: number;
   /** True when the index column alone is unique, so `findUnique` can go through it. */
   readonly unique: boolean;
@@ -95,11 +95,13 @@ export type Normalization = (typeof NORMALIZATIONS)[number];
 export const NORMALIZATIONS = ['nfkc', 'diacritics', 'lowercase', 'trim'] as const;
 
 /**
- * Blind index length bounds in bytes. 32 is a full HMAC-SHA-256. The floor of 8 bytes (64 bits) keeps
- * accidental collisions rare (about 3 in a million for a table of ten million values), which a
- * `@unique` index column needs: there a collision rejects an insert of a distinct value.
+ * Blind index length bounds in bytes. 32 is a full HMAC-SHA-256. A non-unique index may keep as little
+ * as one byte: short indexes make many values share each index (k-anonymity), and the extension filters
+ * the false positives out after decryption. An index column that is `@unique` needs at least
+ * `uniqueMin` bytes, because there a collision makes the database reject a distinct value: at 16 bytes
+ * (128 bits) that takes about 2^64 values.
  */
-export const HASH_BYTES = { min: 8, max: 32, default: 32 } as const;
+export const HASH_BYTES = { min: 1, uniqueMin: 16, max: 32, default: 32 } as const;
 
 /** The only field map version this package reads and writes. */
 export const FIELD_MAP_VERSION = 1;

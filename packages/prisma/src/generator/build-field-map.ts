@@ -231,12 +231,23 @@ function blindIndex(field: Field, name: string, annotation: EncryptedAnnotation,
     report('HASH_FIELD_REQUIRED', field.name, `\`${name}\` is required but \`${field.name}\` is optional; a null value has no index to store.`, `Make it optional: \`${name} String?\`.`);
     return undefined;
   }
+  const unique = target.isId || model.keys.uniqueAlone.has(name);
+  const bytes = annotation.hashBytes ?? HASH_BYTES.default;
+  if (unique && bytes < HASH_BYTES.uniqueMin) {
+    report(
+      'HASH_BYTES_TOO_SHORT_FOR_UNIQUE',
+      field.name,
+      `\`${name}\` is @unique but \`hashBytes: ${bytes}\` keeps too few bytes: two distinct values whose indexes collide could not both be stored.`,
+      `Use \`hashBytes: ${HASH_BYTES.uniqueMin}\` or more for a unique index, or remove @unique from \`${name}\` (short indexes suit non-unique lookups).`,
+    );
+    return undefined;
+  }
   return {
     field: name,
     dbName: model.fields[name]?.dbName ?? name,
     normalize: canonicalNormalizations(annotation.normalize ?? []),
-    bytes: annotation.hashBytes ?? HASH_BYTES.default,
-    unique: target.isId || model.keys.uniqueAlone.has(name),
+    bytes,
+    unique,
   };
 }
 

@@ -29,6 +29,8 @@ export const SCHEMA_PROBLEM_CODES = {
   HASH_FIELD_SHARED: 'HASH_FIELD_SHARED',
   /** The index field is required but the encrypted field is optional: a null value has no index. */
   HASH_FIELD_REQUIRED: 'HASH_FIELD_REQUIRED',
+  /** The index field is `@unique` but `hashBytes` is below 16: colliding distinct values would be rejected. */
+  HASH_BYTES_TOO_SHORT_FOR_UNIQUE: 'HASH_BYTES_TOO_SHORT_FOR_UNIQUE',
 } as const;
 
 export type SchemaProblemCode = keyof typeof SCHEMA_PROBLEM_CODES;
