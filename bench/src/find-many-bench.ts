@@ -9,7 +9,15 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { Client } from 'pg';
-import { createFieldCipher, generateLocalKey, localAesKeyring, type FieldCipher } from '@prisma-kms/field-crypto';
+import {
+  createBlindIndexer,
+  createFieldCipher,
+  createIndexKey,
+  generateLocalKey,
+  loadIndexKeys,
+  localAesKeyring,
+  type FieldCipher,
+} from '@prisma-kms/field-crypto';
 import { fieldEncryption } from '@prisma-kms/prisma';
 import { PrismaClient } from '@prisma-kms/schema/postgresql';
 import { fieldMap } from '@prisma-kms/schema/postgresql/fields';
@@ -42,9 +50,11 @@ export async function benchFindMany(): Promise<FindManyFigures> {
   const plain = new PrismaClient({ adapter: new PrismaPg({ connectionString: url.toString() }) });
   try {
     await plain.$executeRawUnsafe(readFileSync(require.resolve('@prisma-kms/schema/sql/postgresql'), 'utf8'));
-    const cipher = createFieldCipher({ keyring: localAesKeyring({ key: generateLocalKey() }) });
+    const keyring = localAesKeyring({ key: generateLocalKey() });
+    const cipher = createFieldCipher({ keyring });
+    const blindIndexer = createBlindIndexer(await loadIndexKeys(keyring, [await createIndexKey(keyring, { version: 1 })]));
     await seedEncryptedUsers(plain, cipher);
-    const extended = plain.$extends(fieldEncryption({ fields: fieldMap, cipher }));
+    const extended = plain.$extends(fieldEncryption({ fields: fieldMap, cipher, blindIndexer }));
     const query = { select: { id: true, name: true, email: true, phone: true, role: true }, orderBy: { id: 'asc' as const } };
     const stored = await plain.user.findMany(query);
     const items = stored.flatMap((row) =>

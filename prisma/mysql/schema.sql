@@ -5,13 +5,15 @@
 -- Prisma maps `String` to VARCHAR(191) on MySQL, too short for ciphertext (an Encryption SDK message
 -- in base64 is about 350 characters with a local key and 600 with a KMS key). Encrypted columns are
 -- therefore TEXT; ids, keys, blind indexes and other indexed strings stay VARCHAR(191).
+-- Blind-index columns are compared byte for byte (COLLATE utf8mb4_bin): an index is base64url, where
+-- `a` and `A` differ, and a case-insensitive collation would merge distinct indexes.
 
 -- CreateTable
 CREATE TABLE `users` (
     `id` INTEGER NOT NULL AUTO_INCREMENT,
     `name` TEXT NOT NULL,
     `email` TEXT NOT NULL,
-    `email_hash` VARCHAR(191) NULL,
+    `email_hash` VARCHAR(191) COLLATE utf8mb4_bin NULL,
     `phone_number` TEXT NULL,
     `role` VARCHAR(191) NOT NULL DEFAULT 'member',
     `createdAt` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
@@ -25,7 +27,7 @@ CREATE TABLE `Profile` (
     `id` VARCHAR(191) NOT NULL,
     `bio` TEXT NULL,
     `ssn` TEXT NULL,
-    `ssnHash` VARCHAR(191) NULL,
+    `ssnHash` VARCHAR(191) COLLATE utf8mb4_bin NULL,
     `userId` INTEGER NOT NULL,
 
     UNIQUE INDEX `Profile_userId_key`(`userId`),

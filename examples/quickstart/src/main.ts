@@ -9,11 +9,20 @@
  *
  * In production the keyring is `kmsKeyring({ generatorKeyId: 'arn:aws:kms:...' })`: nothing else changes.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { createFieldCipher, ensureLocalKeyFile, localAesKeyring } from '@prisma-kms/field-crypto';
+import {
+  createBlindIndexer,
+  createFieldCipher,
+  createIndexKey,
+  ensureLocalKeyFile,
+  loadIndexKeys,
+  localAesKeyring,
+  splitIndexKeyMessages,
+  type KeyringNode,
+} from '@prisma-kms/field-crypto';
 import { fieldEncryption } from '@prisma-kms/prisma';
 import { PrismaClient } from '@prisma-kms/schema/sqlite';
 import { fieldMap } from '@prisma-kms/schema/sqlite/fields';
@@ -27,14 +36,17 @@ async function main(): Promise<void> {
 
   // A development key kept in a file. Never use a local key for real data: use kmsKeyring().
   const key = ensureLocalKeyFile(join(dataDir, 'local-key.txt'));
+  const keyring = localAesKeyring({ key }, { keyName: 'quickstart', keyNamespace: 'prisma-kms-quickstart' });
   const cipher = createFieldCipher({
-    keyring: localAesKeyring({ key }, { keyName: 'quickstart', keyNamespace: 'prisma-kms-quickstart' }),
+    keyring,
     cache: { maxAgeMs: 5 * 60_000, maxMessages: 100_000 },
     encryptionContext: { app: 'quickstart' },
   });
 
   const base = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${databaseFile}` }) });
-  const prisma = base.$extends(fieldEncryption({ fields: fieldMap, cipher }));
+  // The blind-index key (for `where: { email }`) is itself stored encrypted, as an Encryption SDK message.
+  const blindIndexer = createBlindIndexer(await loadIndexKeys(keyring, await indexKeyMessages(keyring)));
+  const prisma = base.$extends(fieldEncryption({ fields: fieldMap, cipher, blindIndexer }));
 
   const run = Date.now().toString(36);
   const ada = await prisma.user.create({
@@ -59,9 +71,12 @@ async function main(): Promise<void> {
     include: { posts: { orderBy: { title: 'asc' } }, profile: true },
   });
 
+  // Equality on an encrypted field works through its blind index (normalised: trim + lowercase).
+  const found = await prisma.user.findFirst({ where: { email: `  ADA+${run}@Example.COM ` }, select: { id: true, email: true } });
+
   // What the database holds: AWS Encryption SDK messages (base64), bound to model and field.
   const db = new Database(databaseFile, { readonly: true });
-  const stored = db.prepare('SELECT name, email, phone_number FROM users WHERE id = ?').get(ada.id) as Record<string, string>;
+  const stored = db.prepare('SELECT name, email, email_hash, phone_number FROM users WHERE id = ?').get(ada.id) as Record<string, string>;
   const storedPosts = db.prepare('SELECT title, body FROM Post WHERE authorId = ? ORDER BY title').all(ada.id) as Record<string, string>[];
   db.close();
 
@@ -71,6 +86,7 @@ async function main(): Promise<void> {
     name: { database: clip(stored.name), client: fromClient.name },
     email: { database: clip(stored.email), client: fromClient.email },
     phone: { database: clip(stored.phone_number), client: fromClient.phone },
+    emailHash: { database: clip(stored.email_hash), client: '(blind index, HMAC-SHA-256)' },
     'profile.ssn': { database: '(encrypted)', client: fromClient.profile?.ssn },
   });
   console.log('Posts');
@@ -81,11 +97,20 @@ async function main(): Promise<void> {
       'body from client': fromClient.posts[index]?.body,
     })),
   );
+  console.log(`findFirst({ where: { email: '  ADA+${run}@Example.COM ' } }) ->`, found);
   console.log(`Stored value size: ${stored.email?.length} characters for a ${fromClient.email.length}-character email.`);
   console.log('KMS/keyring calls so far:', JSON.stringify(cipher.stats));
   console.log(`\nDatabase: ${databaseFile}\nLocal key: ${join(dataDir, 'local-key.txt')} (development only)`);
+  console.log('Run it again: the same key reads the earlier rows; delete .data/ to start over.');
 
   await base.$disconnect();
+}
+
+/** The index key file holds Encryption SDK messages, one per key version; made on first run. */
+async function indexKeyMessages(keyring: KeyringNode): Promise<string[]> {
+  const file = join(dataDir, 'index-key.txt');
+  if (!existsSync(file)) writeFileSync(file, `${await createIndexKey(keyring, { version: 1 })}\n`, { mode: 0o600 });
+  return splitIndexKeyMessages(readFileSync(file, 'utf8'));
 }
 
 function createSchemaOnFirstRun(file: string): void {

@@ -17,5 +17,7 @@ export { collectStatus, type FieldStatus } from './engine/collect-status';
 export { verifyTables, PLAINTEXT_FAILURE, type TableVerifyResult } from './engine/verify-values';
 export { selectTargets, type TableTarget, type TargetSelection } from './engine/table-target';
 export { CheckpointStore } from './engine/checkpoint';
+export { inThreadCrypto, type BatchCrypto, type CryptoItem } from './engine/batch-crypto';
+export { startCryptoWorkers } from './engine/crypto-workers';
 export { parseShard, type ShardSpec } from './engine/shard';
 export { dialectFor, type Dialect } from './sql/dialect';

@@ -24,6 +24,7 @@ export {
   type LocalKeyNames,
 } from './keyrings/local-aes-keyring';
 export { multiKeyring, type MultiKeyringOptions } from './keyrings/multi-keyring';
+export { rotationKeyring, type RotationKeyringOptions } from './keyrings/rotation-keyring';
 export {
   FieldCryptoError,
   FieldCryptoErrorCode,

@@ -14,6 +14,8 @@ export const PrismaKmsErrorCode = {
   PLAINTEXT_VALUE: 'PRISMA_KMS_PLAINTEXT_VALUE',
   /** The options given to `fieldEncryption` are invalid. */
   INVALID_CONFIGURATION: 'PRISMA_KMS_INVALID_CONFIGURATION',
+  /** A query writes or compares a field with a blind index, and the extension was given no `blindIndexer`. */
+  MISSING_BLIND_INDEXER: 'PRISMA_KMS_MISSING_BLIND_INDEXER',
 } as const;
 
 export type PrismaKmsErrorCode = (typeof PrismaKmsErrorCode)[keyof typeof PrismaKmsErrorCode];
@@ -99,6 +101,23 @@ export class PlaintextValueError extends PrismaKmsError {
 export class InvalidConfigurationError extends PrismaKmsError {
   constructor(message: string, cause?: unknown) {
     super(PrismaKmsErrorCode.INVALID_CONFIGURATION, message, cause === undefined ? {} : { cause });
+  }
+}
+
+/**
+ * A query writes a field that has a blind index (`/// @encrypted(hash: ...)`), or compares it with a
+ * value, but `fieldEncryption` was given no `blindIndexer`. Writing would leave the index column empty
+ * (the row could never be found by that field) and a lookup could not be computed, so both are refused
+ * before anything is sent. Queries that do not touch such a field, and null checks, work as before.
+ */
+export class BlindIndexerMissingError extends PrismaKmsError {
+  constructor(model: string, field: string) {
+    super(
+      PrismaKmsErrorCode.MISSING_BLIND_INDEXER,
+      `${model}.${field} has a blind index, and fieldEncryption was given no blindIndexer to compute it. ` +
+        `Pass blindIndexer: createBlindIndexer(await loadIndexKeys(keyring, messages)) (see docs/blind-indexes.md).`,
+      { model, field },
+    );
   }
 }
 

@@ -18,8 +18,27 @@ export {
   InvalidFieldValueError,
   PlaintextValueError,
   InvalidConfigurationError,
+  BlindIndexerMissingError,
   isPrismaKmsError,
 } from './errors';
+
+// Blind indexes: the pure query rewrite (the extension runs it) and its errors.
+export {
+  rewriteWhere,
+  planUniqueWhere,
+  primaryKeyWhere,
+  hashesForWrite,
+  isApproximate,
+  postFilter,
+  postFilterFields,
+  IndexFieldWriteError,
+  TruncatedIndexNegationError,
+  TruncatedIndexPositionError,
+  type QueryIndexer,
+  type IndexComputeOptions,
+  type IndexedFieldRef,
+  type UniqueWherePlan,
+} from './blind-index';
 
 // The field map the generator emits, its validation and its indexed form.
 export {
@@ -43,4 +62,4 @@ export {
 } from './field-map';
 
 // The pure query walker, for tools that need to see what a query reads or writes (the CLI, tests).
-export { planArgs, collectReadTargets, checkFilter, type ArgsPlan, type WriteTarget, type ReadTarget, type Path } from './walker';
+export { planArgs, collectReadTargets, checkFilter, type ArgsPlan, type PlanOptions, type UniqueLookup, type WriteTarget, type ReadTarget, type Path } from './walker';

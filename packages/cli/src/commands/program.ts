@@ -7,6 +7,8 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { CliError, isCliError } from '../errors';
 import { collectStatus } from '../engine/collect-status';
 import { runMigration, type TableMigrationResult } from '../engine/run-migration';
+import { inThreadCrypto, type BatchCrypto } from '../engine/batch-crypto';
+import { startCryptoWorkers } from '../engine/crypto-workers';
 import { parseShard } from '../engine/shard';
 import { verifyTables } from '../engine/verify-values';
 import { formatMigration, formatStatus, formatVerify, toJson } from '../output/format-results';
@@ -26,6 +28,7 @@ export interface CliIo {
 export const EXIT = { OK: 0, UNDONE: 1, USAGE: 2, FAILED: 3 } as const;
 
 interface MigrationFlags extends CommonFlags {
+  readonly cryptoWorkers?: number;
   readonly dryRun?: boolean;
   readonly shard?: string;
   readonly checkpoint?: string | false;
@@ -34,6 +37,7 @@ interface MigrationFlags extends CommonFlags {
 }
 
 interface VerifyFlags extends CommonFlags {
+  readonly cryptoWorkers?: number;
   readonly keyring?: string;
   readonly shard?: string;
   readonly json?: boolean;
@@ -125,13 +129,16 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
           const db = await session.database();
           const debugHistories = await findPrismaDebugHistories(session.loaded.path, io.cwd);
           const blindIndexer = command === 'encrypt' ? await session.blindIndexer() : undefined;
+          const cipher = await session.cipher();
+          const crypto = await cryptoFor(session, flags, cipher);
           try {
             results = await runMigration(session.targets, {
               db,
+              crypto,
               afterWrite: () => debugHistories.forEach((clear) => clear()),
               ...(blindIndexer ? { blindIndexer } : {}),
               dialect: session.dialect,
-              cipher: await session.cipher(),
+              cipher,
               command,
               batchSize: session.batchSize,
               concurrency: session.concurrency,
@@ -142,6 +149,7 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
             });
           } finally {
             progress.finish();
+            await crypto.close();
           }
           io.stdout.write(flags.json ? toJson({ command, dryRun: flags.dryRun ?? false, tables: results }) + '\n' : formatMigration(command, results, flags.dryRun ?? false));
           if (results.some((r) => r.rowsSkipped > 0 || r.failureCount > 0)) exitWith(EXIT.UNDONE);
@@ -151,6 +159,7 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
 
   withCommon(program.command('verify'))
     .description('decrypt every value and report each one that fails, by model, field and primary key (changes nothing)')
+    .option('--crypto-workers <n>', 'decrypt in n worker threads (default 0: in this thread)', nonNegativeInteger)
     .option('--keyring <ref>', 'verify with another cipher: a name in the config\'s keyrings or exports, or <file>#<export>')
     .option('--shard <i/n>', 'verify only shard i of n')
     .option('--json', 'print JSON')
@@ -160,16 +169,20 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
         const cipher = flags.keyring ? await resolveKeyringCipher(session, flags.keyring, io.cwd) : await session.cipher();
         const progress = createProgressReporter(io.stderr, { quiet: flags.quiet || flags.json });
         const shard = flags.shard ? parseShard(flags.shard) : undefined;
+        // workers build the config's own cipher, so another keyring's verify stays in this thread
+        const crypto = flags.keyring ? inThreadCrypto(cipher) : await cryptoFor(session, flags, cipher);
         const results = await verifyTables(session.targets, {
           db: await session.database(),
           dialect: session.dialect,
           cipher,
+          crypto,
           batchSize: session.batchSize,
           concurrency: session.concurrency,
           onProgress: (p) => progress.update(p),
           ...(shard ? { shard } : {}),
         });
         progress.finish();
+        await crypto.close();
         const failed = results.reduce((n, r) => n + r.failureCount, 0);
         io.stdout.write(flags.json ? toJson({ ok: failed === 0, failureCount: failed, tables: results }) + '\n' : formatVerify(results));
         if (failed > 0) exitWith(EXIT.UNDONE);
@@ -191,6 +204,7 @@ function withCommon(command: Command): Command {
 function withMigrationFlags(command: Command): Command {
   return command
     .option('--dry-run', 'count what would change; write nothing')
+    .option('--crypto-workers <n>', 'run the crypto in n worker threads, ~75 MB each (default 0: in this thread)', nonNegativeInteger)
     .option('--shard <i/n>', 'take only shard i of n (run n processes to share a table)')
     .option('--checkpoint <dir>', 'checkpoint directory (default .prisma-kms)')
     .option('--no-checkpoint', 'do not read or write checkpoints')
@@ -209,6 +223,18 @@ async function withSession(flags: CommonFlags, io: CliIo, body: (session: Sessio
 
 function collectNames(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+/** The crypto of a run: in worker threads when asked for (flag, else config), else in this thread. */
+async function cryptoFor(session: Session, flags: { cryptoWorkers?: number }, cipher: Parameters<typeof inThreadCrypto>[0]): Promise<BatchCrypto> {
+  const workers = flags.cryptoWorkers ?? session.loaded.config.cryptoWorkers ?? 0;
+  return workers > 0 ? startCryptoWorkers(session.loaded.path, workers) : inThreadCrypto(cipher);
+}
+
+function nonNegativeInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
 }
 
 function positiveInteger(value: string): number {

@@ -53,6 +53,7 @@ export const configSchema = z.object({
   checkpointDir: z.string().min(1).optional(),
   batchSize: z.number().int().positive().optional(),
   concurrency: z.number().int().positive().optional(),
+  cryptoWorkers: z.number().int().nonnegative().optional(),
 });
 
 /** Renders zod issues as `path: message` lines (paths only: values never appear). */

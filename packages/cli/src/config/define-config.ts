@@ -80,6 +80,8 @@ export interface PrismaKmsConfig {
   batchSize?: number;
   /** Batches in flight at once; default 4. */
   concurrency?: number;
+  /** Worker threads for the crypto (each loads this module and builds its own cipher); default 0. */
+  cryptoWorkers?: number;
 }
 
 /**

@@ -92,8 +92,9 @@ describe('createBlindIndexer', () => {
     expect(INDEX_BYTES.default).toBe(32);
   });
 
-  test('Precondition: bytes from 8 to 32, an integer', () => {
-    for (const bytes of [7, 33, 0, 8.5, Number.NaN]) {
+  test('Precondition: bytes from 1 to 32, an integer', () => {
+    expect(parseIndexValue(indexer.compute(email, 'x', { normalize: [], bytes: 1 }))).toEqual({ version: 1, bytes: 1 });
+    for (const bytes of [33, 0, -1, 8.5, Number.NaN]) {
       expect(() => indexer.compute(email, 'x', { normalize: [], bytes })).toThrow(expect.objectContaining({ reason: BlindIndexErrorReason.INVALID_OPTIONS }));
     }
   });

@@ -17,7 +17,8 @@ import { isNormalizationStep, normalize, type NormalizationStep } from './normal
  * collisions stop being rare enough for a `@unique` index column (a collision there rejects the insert
  * of a distinct value); the same bounds are enforced by the field map (`HASH_BYTES` in @prisma-kms/prisma).
  */
-export const INDEX_BYTES = { min: 8, max: 32, default: 32 } as const;
+// 1 byte is the floor: shorter indexes leak less (k-anonymity) and the extension filters their false positives.
+export const INDEX_BYTES = { min: 1, max: 32, default: 32 } as const;
 
 /** How a field's index is computed: the field map's `hash` options fit this shape as they are. */
 export interface BlindIndexComputeOptions {

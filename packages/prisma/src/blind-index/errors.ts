@@ -46,3 +46,32 @@ export class IndexFieldWriteError extends PrismaKmsError {
     );
   }
 }
+
+/**
+ * A value comparison on a truncated blind index where the extension cannot remove false positives:
+ * inside a relation filter, the `where` of an `include`/`select` relation or of a relation count, or
+ * a nested write's filter (`updateMany`, `deleteMany`, to-one `update`/`delete`). There, a row whose
+ * value only collides with the one asked for would be returned, counted, updated or deleted. Top-level
+ * `where`s and unique lookups are checked after decryption instead. Code: `UNSUPPORTED_QUERY`.
+ *
+ * @example
+ * ```ts
+ * // Profile.ssn has hashBytes: 2
+ * await prisma.user.findMany({ where: { profile: { ssn: '078-05-1120' } } }); // throws TruncatedIndexPositionError
+ * await prisma.profile.findMany({ where: { ssn: '078-05-1120' }, include: { user: true } }); // works
+ * ```
+ */
+export class TruncatedIndexPositionError extends PrismaKmsError {
+  constructor(model: string, field: string) {
+    super(
+      PrismaKmsErrorCode.UNSUPPORTED_QUERY,
+      `${model}.${field} has a truncated blind index, whose matches may include rows of other values; they can be removed only from ` +
+        `the top-level where of a query on ${model} or a unique lookup, not inside a relation filter, an include/select where or a nested write. ` +
+        `Query ${model} directly, or use a full-length index (hashBytes: 32).`,
+      { model, field },
+    );
+  }
+}
+
+/** The blind-index version no key has: an index that matches nothing, for a unique lookup that found no row. */
+export const NO_MATCH_INDEX = 'v0$';

@@ -10,4 +10,4 @@ export { hashesForWrite } from './write-hashes';
 export { isApproximate, postFilter, postFilterFields } from './post-filter';
 export type { IndexComputeOptions, IndexedFieldRef, QueryIndexer } from './query-indexer';
 export type { IndexedModel, IndexedSchema } from './indexed-schema';
-export { IndexFieldWriteError, TruncatedIndexNegationError } from './errors';
+export { IndexFieldWriteError, TruncatedIndexNegationError, TruncatedIndexPositionError } from './errors';

@@ -104,7 +104,7 @@ function relationWheres(isList: boolean, filter: Where): Where[] {
 }
 
 /** False only for pure null checks (`null`, `{ equals: null }`, `{ not: null }`), which never touch an index. */
-function comparesValue(filter: unknown): boolean {
+export function comparesValue(filter: unknown): boolean {
   if (filter === null || filter === undefined) return false;
   if (!isPlainObject(filter)) return true;
   for (const [operator, operand] of Object.entries(filter)) {

@@ -50,6 +50,15 @@ export interface UniqueWherePlan {
  * ```
  */
 export function planUniqueWhere(schema: IndexedSchema, model: string, whereUnique: Where, indexer: QueryIndexer): UniqueWherePlan {
+  return planUniqueWhereWith(schema, model, whereUnique, indexer, (rest) => rewriteNode({ schema, indexer }, schema.model(model), rest, 1));
+}
+
+/**
+ * @internal {@link planUniqueWhere} with the rest of the where-unique (every key that is not a unique
+ * index lookup) rewritten by `rewriteRest`: the query walker passes its own where visitor, so a query is
+ * walked once.
+ */
+export function planUniqueWhereWith(schema: IndexedSchema, model: string, whereUnique: Where, indexer: QueryIndexer, rewriteRest: (rest: Where) => Where): UniqueWherePlan {
   const modelView = schema.model(model);
   const alternatives: Where[][] = [];
   const rest: Where = {};
@@ -63,7 +72,7 @@ export function planUniqueWhere(schema: IndexedSchema, model: string, whereUniqu
       rest[key] = value;
     }
   }
-  const rewritten = rewriteNode({ schema, indexer }, modelView, rest, 1);
+  const rewritten = rewriteRest(rest);
   const candidates = combinations(alternatives).map((parts) => withUniqueKeys(rewritten, parts));
   return { candidates, approximate: isApproximate(schema, model, whereUnique) };
 }

@@ -18,9 +18,9 @@ import type { QueryIndexer } from './query-indexer';
  * +1 where a match of the rewritten condition can only add rows (a false positive, filtered after
  * decryption); -1 under a negation, where a collision of a truncated index would drop a row instead.
  */
-type Polarity = 1 | -1;
+export type Polarity = 1 | -1;
 
-interface Rewrite {
+export interface Rewrite {
   readonly schema: IndexedSchema;
   readonly indexer: QueryIndexer;
 }
@@ -63,26 +63,36 @@ export function rewriteNode(ctx: Rewrite, model: IndexedModel, node: Where, pola
     } else if (key === 'NOT') {
       out[key] = rewriteList(ctx, model, value, negate(polarity));
     } else if (model.encrypted.has(key)) {
-      const conditions = fieldConditions(ctx, model, key, value, polarity);
-      const only = conditions.length === 1 ? conditions[0]! : undefined;
-      const onlyKey = only === undefined ? undefined : singleKey(only);
-      // Merge into this node when that cannot clobber another condition; otherwise AND it on.
-      if (only !== undefined && onlyKey !== undefined && !(onlyKey in out) && (onlyKey === key || !Object.hasOwn(node, onlyKey))) {
-        out[onlyKey] = only[onlyKey];
-      } else {
-        extraConditions.push(...conditions);
-      }
+      mergeFieldConditions(out, node, key, fieldConditions(ctx, model, key, value, polarity), extraConditions);
     } else if (model.relations.has(key)) {
       out[key] = rewriteRelationFilter(ctx, model, key, value, polarity);
     } else {
       out[key] = value;
     }
   }
-  if (extraConditions.length > 0) {
-    const existing = out.AND;
-    out.AND = [...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]), ...extraConditions];
-  }
+  appendConditions(out, extraConditions);
   return out;
+}
+
+/**
+ * @internal Puts the conditions that replace `key` of `node` into `out`: merged in place when that
+ * cannot clobber another condition of the node, otherwise collected in `extra` (see {@link appendConditions}).
+ */
+export function mergeFieldConditions(out: Where, node: Where, key: string, conditions: readonly Where[], extra: Where[]): void {
+  const only = conditions.length === 1 ? conditions[0]! : undefined;
+  const onlyKey = only === undefined ? undefined : singleKey(only);
+  if (only !== undefined && onlyKey !== undefined && !(onlyKey in out) && (onlyKey === key || !Object.hasOwn(node, onlyKey))) {
+    out[onlyKey] = only[onlyKey];
+  } else {
+    extra.push(...conditions);
+  }
+}
+
+/** @internal ANDs `extra` onto `out` (after any AND the node already had). */
+export function appendConditions(out: Where, extra: readonly Where[]): void {
+  if (extra.length === 0) return;
+  const existing = out.AND;
+  out.AND = [...(existing === undefined ? [] : Array.isArray(existing) ? existing : [existing]), ...extra];
 }
 
 function rewriteList(ctx: Rewrite, model: IndexedModel, value: unknown, polarity: Polarity): unknown {
@@ -112,10 +122,10 @@ function rewriteRelationFilter(ctx: Rewrite, model: IndexedModel, relationName: 
 }
 
 /**
- * The conditions (each a where node, ANDed) that replace `field: filter`. Null checks stay on the field;
+ * @internal The conditions (each a where node, ANDed) that replace `field: filter` (shared with the query walker). Null checks stay on the field;
  * value comparisons go to the index column.
  */
-function fieldConditions(ctx: Rewrite, model: IndexedModel, field: string, filter: unknown, polarity: Polarity): Where[] {
+export function fieldConditions(ctx: Rewrite, model: IndexedModel, field: string, filter: unknown, polarity: Polarity): Where[] {
   if (filter === null) return [{ [field]: null }];
   if (typeof filter === 'string') return [{ [indexField(model, field, 'equals')]: equalTo(ctx, model, field, [filter], polarity, 'equals') }];
   if (!isPlainObject(filter)) throw new InvalidFieldValueError(model.name, field, typeOf(filter));

@@ -5,9 +5,11 @@
  */
 import { Prisma } from '@prisma/client/extension';
 import type { FieldCipher } from '@prisma-kms/field-crypto';
+import type { QueryIndexer } from '../blind-index';
 import { InvalidConfigurationError, PlaintextValueError } from '../errors';
 import { buildScheme, type EncryptionScheme, type FieldMap } from '../field-map';
-import { collectReadTargets, planArgs, setAtPath, type ReadTarget } from '../walker';
+import { collectReadTargets, isPlainObject, planArgs, setAtPath, type ReadTarget } from '../walker';
+import { TrueMatchFinder, type ModelDelegates } from './true-matches';
 
 /** What the extension uses of a field-crypto {@link FieldCipher} (`createFieldCipher(...)`). */
 export type ExtensionCipher = Pick<FieldCipher, 'encryptMany' | 'decryptMany' | 'inspect'>;
@@ -26,6 +28,13 @@ export interface FieldEncryptionOptions {
   cipher: ExtensionCipher;
   /** Default `lenient`. */
   mode?: PlaintextMode;
+  /**
+   * Computes blind indexes: `createBlindIndexer(await loadIndexKeys(keyring, messages))` from
+   * `@prisma-kms/field-crypto`. Needed as soon as the schema has a `/// @encrypted(hash: ...)` field:
+   * without it, a query that writes such a field or compares it with a value throws
+   * `BlindIndexerMissingError` (other queries work).
+   */
+  blindIndexer?: QueryIndexer;
 }
 
 const MODES: readonly PlaintextMode[] = ['lenient', 'strict'];
@@ -42,26 +51,37 @@ const MODES: readonly PlaintextMode[] = ['lenient', 'strict'];
  * ```
  */
 export function fieldEncryption(options: FieldEncryptionOptions) {
-  const { scheme, cipher, mode } = validateOptions(options);
-  return Prisma.defineExtension({
-    name: 'prisma-kms/field-encryption',
-    query: {
-      $allModels: {
-        async $allOperations({ model, operation, args, query }) {
-          if (!scheme.model(model).reachesEncryptedFields) return query(args);
-          const plan = planArgs(scheme, model, operation, args);
-          if (plan.writes.length > 0) {
-            const ciphertexts = await cipher.encryptMany(
-              plan.writes.map((target) => ({ value: target.plaintext, field: { model: target.model, field: target.field } })),
-            );
-            plan.writes.forEach((target, index) => setAtPath(plan.args, target.path, ciphertexts[index]));
-          }
-          const result: unknown = await query(plan.args as typeof args);
-          await decryptInPlace(cipher, mode, collectReadTargets(scheme, model, operation, plan.args, result), result);
-          return result;
+  const { scheme, cipher, mode, indexer } = validateOptions(options);
+  const decrypt = (targets: ReadTarget[], result: unknown) => decryptInPlace(cipher, mode, targets, result);
+  return Prisma.defineExtension((client) => {
+    // Unique lookups during a key rotation and truncated indexes need a read before the operation: it
+    // goes through the client below this extension (outside an interactive transaction, see the README).
+    const matches = indexer === undefined ? undefined : new TrueMatchFinder(scheme, client as unknown as ModelDelegates, indexer, decrypt);
+    return client.$extends({
+      name: 'prisma-kms/field-encryption',
+      query: {
+        $allModels: {
+          async $allOperations({ model, operation, args, query }) {
+            if (!scheme.model(model).reachesEncryptedFields) return query(args);
+            const plan = planArgs(scheme, model, operation, args, { indexer });
+            if (plan.writes.length > 0) {
+              const ciphertexts = await cipher.encryptMany(
+                plan.writes.map((target) => ({ value: target.plaintext, field: { model: target.model, field: target.field } })),
+              );
+              plan.writes.forEach((target, index) => setAtPath(plan.args, target.path, ciphertexts[index]));
+            }
+            if (matches !== undefined) {
+              for (const lookup of plan.lookups) setAtPath(plan.args, lookup.path, await matches.resolveUnique(lookup));
+              const callerWhere = (args as { where?: unknown }).where;
+              if (plan.approximate && isPlainObject(callerWhere)) (plan.args as { where?: unknown }).where = await matches.exactWhere(model, callerWhere);
+            }
+            const result: unknown = await query(plan.args as typeof args);
+            await decrypt(collectReadTargets(scheme, model, operation, plan.args, result), result);
+            return result;
+          },
         },
       },
-    },
+    });
   });
 }
 
@@ -94,9 +114,9 @@ function decryptTargets(cipher: ExtensionCipher, targets: readonly ReadTarget[])
   return cipher.decryptMany(targets.map((target) => ({ value: target.stored, field: { model: target.model, field: target.field } })));
 }
 
-function validateOptions(options: FieldEncryptionOptions): { scheme: EncryptionScheme; cipher: ExtensionCipher; mode: PlaintextMode } {
+function validateOptions(options: FieldEncryptionOptions): { scheme: EncryptionScheme; cipher: ExtensionCipher; mode: PlaintextMode; indexer: QueryIndexer | undefined } {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidConfigurationError('fieldEncryption(options) needs an options object: { fields, cipher, mode? }.');
+    throw new InvalidConfigurationError('fieldEncryption(options) needs an options object: { fields, cipher, mode?, blindIndexer? }.');
   }
   const mode = options.mode ?? 'lenient';
   if (!MODES.includes(mode)) {
@@ -112,6 +132,13 @@ function validateOptions(options: FieldEncryptionOptions): { scheme: EncryptionS
   ) {
     throw new InvalidConfigurationError('fieldEncryption: cipher must be a FieldCipher from createFieldCipher(...) of @prisma-kms/field-crypto.');
   }
+  const indexer = options.blindIndexer;
+  if (
+    indexer !== undefined &&
+    (typeof indexer !== 'object' || indexer === null || typeof indexer.compute !== 'function' || typeof indexer.computeAll !== 'function' || typeof indexer.normalize !== 'function')
+  ) {
+    throw new InvalidConfigurationError('fieldEncryption: blindIndexer must be a BlindIndexer from createBlindIndexer(...) of @prisma-kms/field-crypto.');
+  }
   // An invalid or stale map throws the field map's own typed error here, at start-up.
-  return { scheme: buildScheme(options.fields), cipher, mode };
+  return { scheme: buildScheme(options.fields), cipher, mode, indexer };
 }

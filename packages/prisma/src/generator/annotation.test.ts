@@ -23,6 +23,7 @@ describe('parseAnnotation: accepted forms', () => {
     ['@encrypted(hash: h, normalize: [])', { hash: 'h', normalize: [] }],
     ['@encrypted(hash: h, normalize: [diacritics,], hashBytes: 8)', { hash: 'h', normalize: ['diacritics'], hashBytes: 8 }],
     ['@encrypted(hash: h, hashBytes: 32)', { hash: 'h', hashBytes: 32 }],
+    ['@encrypted(hash: h, hashBytes: 1)', { hash: 'h', hashBytes: 1 }],
     ['@encrypted(\n  hash: emailHash,\n  normalize: [trim]\n) searchable', { hash: 'emailHash', normalize: ['trim'] }],
   ])('%j -> %j', (doc, expected) => {
     expect(parseAnnotation(doc)).toEqual({ ok: true, annotation: expected });
@@ -59,13 +60,12 @@ describe('parseAnnotation: refused forms', () => {
     ['@encrypted(hash: 12)', 'INVALID_OPTION_VALUE', '`hash` must name a field', 'hash: emailHash'],
     ['@encrypted(hash: h, normalize: lowercase)', 'INVALID_OPTION_VALUE', '`normalize` takes a list', 'normalize: [lowercase]'],
     ['@encrypted(hash: h, normalize: [trim, trim])', 'INVALID_OPTION_VALUE', '`trim` twice', 'Keep one `trim`'],
-    ['@encrypted(hash: h, hashBytes: sixteen)', 'INVALID_OPTION_VALUE', 'whole number of bytes', '8 to 32'],
+    ['@encrypted(hash: h, hashBytes: sixteen)', 'INVALID_OPTION_VALUE', 'whole number of bytes', '1 to 32'],
     ['@encrypted(hash: h, normalize: [lower])', 'UNKNOWN_NORMALIZATION', 'unknown normalization `lower`', 'Did you mean `lowercase`?'],
     ['@encrypted(hash: h, normalize: [NFKC])', 'UNKNOWN_NORMALIZATION', 'unknown normalization `NFKC`', 'Did you mean `nfkc`?'],
     ['@encrypted(hash: h, normalize: [soundex])', 'UNKNOWN_NORMALIZATION', '`nfkc`, `diacritics`, `lowercase`, `trim`', 'Remove `soundex`'],
-    ['@encrypted(hash: h, hashBytes: 7)', 'HASH_BYTES_OUT_OF_RANGE', '`hashBytes: 7` is out of range', '8 to 32'],
-    ['@encrypted(hash: h, hashBytes: 33)', 'HASH_BYTES_OUT_OF_RANGE', '`hashBytes: 33` is out of range', '8 to 32'],
-    ['@encrypted(hash: h, hashBytes: 0)', 'HASH_BYTES_OUT_OF_RANGE', '`hashBytes: 0` is out of range', '8 to 32'],
+    ['@encrypted(hash: h, hashBytes: 33)', 'HASH_BYTES_OUT_OF_RANGE', '`hashBytes: 33` is out of range', '1 to 32'],
+    ['@encrypted(hash: h, hashBytes: 0)', 'HASH_BYTES_OUT_OF_RANGE', '`hashBytes: 0` is out of range', '1 to 32'],
     ['@encrypted(normalize: [trim])', 'OPTION_REQUIRES_HASH', '`normalize` configures a blind index', 'Add `hash: <field>`'],
     ['@encrypted(hashBytes: 16)', 'OPTION_REQUIRES_HASH', '`hashBytes` configures a blind index', 'Add `hash: <field>`'],
   ])('%j is refused with %s', (doc, code, inMessage, inFix) => {

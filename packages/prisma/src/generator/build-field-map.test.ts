@@ -99,6 +99,12 @@ describe('buildFieldMap on well-formed models', () => {
   });
 });
 
+describe('blind index length', () => {
+  it('accepts a one-byte index on a non-unique column', () => {
+    expect(buildFieldMap(only(['HashShortNotUnique']), 'postgresql').models.HashShortNotUnique?.encrypted.a?.hash).toMatchObject({ bytes: 1, unique: false });
+  });
+});
+
 describe('buildFieldMap refuses', () => {
   // [model, field, code, text the message must contain, text the fix must contain]
   const cases: [string, string | undefined, string, string, string][] = [
@@ -122,6 +128,7 @@ describe('buildFieldMap refuses', () => {
     ['HashEncrypted', 'a', 'HASH_FIELD_ENCRYPTED', 'itself @encrypted', 'Remove `@encrypted` from `b`'],
     ['HashShared', 'b', 'HASH_FIELD_SHARED', 'already the index of `a`', '`bHash String?`'],
     ['HashRequired', 'a', 'HASH_FIELD_REQUIRED', '`h` is required but `a` is optional', '`h String?`'],
+    ['HashUniqueTooShort', 'a', 'HASH_BYTES_TOO_SHORT_FOR_UNIQUE', '`h` is @unique but `hashBytes: 8`', '`hashBytes: 16` or more'],
     ['BadModelDoc', undefined, 'ANNOTATION_ON_MODEL', 'applies to fields, not models', 'onto each String field'],
     ['BadSyntax', 'a', 'ANNOTATION_SYNTAX', '":" after `hash`', 'Follow the form'],
   ];
@@ -147,7 +154,7 @@ describe('buildFieldMap refuses', () => {
     const schemaError = error as EncryptedSchemaError;
     expect(schemaError.code).toBe('INVALID_ENCRYPTED_SCHEMA');
     expect(schemaError.problems.map((p) => [p.model, p.field, p.code]).sort()).toEqual(cases.map(([m, f, c]) => [m, f, c]).sort());
-    expect(schemaError.message).toMatch(/^prisma-kms-generator: 22 problems with \/\/\/ @encrypted annotations:/);
+    expect(schemaError.message).toMatch(/^prisma-kms-generator: 23 problems with \/\/\/ @encrypted annotations:/);
     expect(schemaError.message).toContain('  - BadInt.age: `@encrypted` is on a field of type Int;');
     expect(schemaError.message).toContain('    Fix: Remove the @default and set the value in application code. [ENCRYPTED_FIELD_DEFAULT]');
     expect(schemaError.message).toContain('  - model BadModelDoc: ');

@@ -5,7 +5,14 @@
  * model behind them. It returns a deep copy of the arguments (the caller's are never touched) and the
  * encrypted fields to write, and refuses what cannot work on ciphertext before anything is sent.
  */
-import { InvalidFieldValueError, UnsupportedQueryError } from '../errors';
+import { BlindIndexerMissingError, InvalidFieldValueError, UnsupportedQueryError } from '../errors';
+import { IndexFieldWriteError, TruncatedIndexPositionError } from '../blind-index/errors';
+import { isTruncated, type Where } from '../blind-index/indexed-schema';
+import { comparesValue } from '../blind-index/post-filter';
+import type { QueryIndexer } from '../blind-index/query-indexer';
+import { planUniqueWhereWith } from '../blind-index/unique-where';
+import { hashesForWrite } from '../blind-index/write-hashes';
+import { appendConditions, fieldConditions, mergeFieldConditions, type Polarity } from '../blind-index/where-rewrite';
 import { checkFieldFilter, refuseEncrypted } from './filter-policy';
 import { copyPlain, isPlainObject, type Path } from './plain-data';
 import type { EncryptionScheme, ModelScheme } from '../field-map';
@@ -19,12 +26,61 @@ export interface WriteTarget {
   readonly plaintext: string;
 }
 
+/**
+ * A where-unique input (findUnique, update, delete, upsert, connect, connectOrCreate, cursor, nested
+ * update/upsert/delete/set/disconnect of a list) through a blind index that one where-unique cannot
+ * answer exactly: several index key versions are held (rotation), or the index is truncated. The
+ * extension finds the row first (a `findMany` of the candidates, decrypted and checked) and puts its
+ * primary key at `path`.
+ */
+export interface UniqueLookup {
+  /** Where the where-unique sits in the copied arguments; `candidates[0]` is there until resolved. */
+  readonly path: Path;
+  readonly model: string;
+  /** Where-unique inputs to try, current key version first (see `planUniqueWhere`). */
+  readonly candidates: readonly Where[];
+  /** The caller's where-unique (plaintext values), to check the rows found against. */
+  readonly where: Where;
+}
+
 /** What {@link planArgs} found. */
 export interface ArgsPlan {
   /** A deep copy of the arguments; the plaintexts at `writes[i].path` are still in place. */
   readonly args: unknown;
   readonly writes: WriteTarget[];
+  /** Unique lookups to resolve before the query runs (only with a blind indexer). */
+  readonly lookups: UniqueLookup[];
+  /**
+   * True when the operation's own top-level `where` compares a value through a truncated blind index:
+   * it may match rows of other values, which the extension removes before running the operation.
+   */
+  readonly approximate: boolean;
 }
+
+/** Options of {@link planArgs}. */
+export interface PlanOptions {
+  /** Computes blind indexes. Without it, writes to and comparisons on indexed fields are refused. */
+  readonly indexer?: QueryIndexer | undefined;
+}
+
+/** Operations whose top-level `where` is a where-unique input. */
+const UNIQUE_WHERE_OPERATIONS = new Set(['findUnique', 'findUniqueOrThrow', 'update', 'delete', 'upsert']);
+
+/** Operations whose top-level `where` may be approximate: the extension narrows it to the true matches first. */
+const APPROXIMATE_WHERE_OPERATIONS = new Set([
+  'findMany', 'findFirst', 'findFirstOrThrow', 'count', 'aggregate', 'groupBy', 'updateMany', 'updateManyAndReturn', 'deleteMany',
+]);
+
+/**
+ * How a where is being visited: its polarity (negated under NOT, `none`, `isNot`) and what to do with a
+ * comparison through a truncated index (`onApproximate` absent: refuse it, since nothing can filter it).
+ */
+interface WhereScope {
+  readonly polarity: Polarity;
+  readonly onApproximate?: () => void;
+}
+
+const EXACT_SCOPE: WhereScope = { polarity: 1 };
 
 const AGGREGATES = new Set(['_count', '_min', '_max', '_avg', '_sum']);
 
@@ -41,16 +97,21 @@ const FIELD_UPDATE_OPERATIONS = new Set(['increment', 'decrement', 'multiply', '
  * plan.writes.map((w) => w.path); // [['data', 'email'], ['data', 'posts', 'create', 'body']]
  * ```
  */
-export function planArgs(scheme: EncryptionScheme, model: string, operation: string, args: unknown): ArgsPlan {
-  const walk = new ArgsWalk(scheme);
+export function planArgs(scheme: EncryptionScheme, model: string, operation: string, args: unknown, options: PlanOptions = {}): ArgsPlan {
+  const walk = new ArgsWalk(scheme, options.indexer);
   const copy = walk.operationArgs(scheme.model(model), operation, args, []);
-  return { args: copy, writes: walk.writes };
+  return { args: copy, writes: walk.writes, lookups: walk.lookups, approximate: walk.approximate };
 }
 
 class ArgsWalk {
   readonly writes: WriteTarget[] = [];
+  readonly lookups: UniqueLookup[] = [];
+  approximate = false;
 
-  constructor(private readonly scheme: EncryptionScheme) {}
+  constructor(
+    private readonly scheme: EncryptionScheme,
+    private readonly indexer: QueryIndexer | undefined,
+  ) {}
 
   /** The arguments of an operation, or of a relation in select/include (operation `findMany`). */
   operationArgs(model: ModelScheme, operation: string, node: unknown, path: Path): unknown {
@@ -61,7 +122,9 @@ class ArgsWalk {
       const at = [...path, key];
       switch (key) {
         case 'where':
-          out[key] = this.where(model, value);
+          if (path.length === 0 && UNIQUE_WHERE_OPERATIONS.has(operation)) out[key] = this.uniqueWhere(model, value, at);
+          else if (path.length === 0 && APPROXIMATE_WHERE_OPERATIONS.has(operation)) out[key] = this.where(model, value, { polarity: 1, onApproximate: () => (this.approximate = true) });
+          else out[key] = this.where(model, value);
           break;
         case 'data':
         case 'create': // upsert
@@ -78,7 +141,7 @@ class ArgsWalk {
           out[key] = this.orderBy(model, value);
           break;
         case 'cursor':
-          out[key] = this.fieldKeys(model, 'cursor', value);
+          out[key] = this.cursor(model, value, at);
           break;
         case 'distinct':
         case 'by':
@@ -94,24 +157,28 @@ class ArgsWalk {
     return out;
   }
 
-  /** A where (or where-unique) input: filters per field, AND/OR/NOT, relation filters, compound keys. */
-  where(model: ModelScheme, node: unknown): unknown {
+  /**
+   * A where (or where-unique) input: filters per field, AND/OR/NOT, relation filters, compound keys.
+   * Comparisons on a field with a blind index are moved to its index column here, in the same walk.
+   */
+  where(model: ModelScheme, node: unknown, scope: WhereScope = EXACT_SCOPE): unknown {
     if (!isPlainObject(node)) return copyPlain(node);
     const out: Record<string, unknown> = {};
+    const extra: Where[] = [];
     for (const key of Object.keys(node)) {
       const value = node[key];
       if (key === 'AND' || key === 'OR' || key === 'NOT') {
-        out[key] = Array.isArray(value) ? value.map((item) => this.where(model, item)) : this.where(model, value);
+        const inner: WhereScope = key === 'NOT' ? { ...scope, polarity: negate(scope.polarity) } : scope;
+        out[key] = Array.isArray(value) ? value.map((item) => this.where(model, item, inner)) : this.where(model, value, inner);
         continue;
       }
       if (model.encrypted.has(key)) {
-        checkFieldFilter(model, key, value);
-        out[key] = copyPlain(value);
+        this.encryptedFilter(model, key, node, out, extra, scope);
         continue;
       }
       const relation = model.relations.get(key);
       if (relation) {
-        out[key] = this.relationFilter(this.scheme.model(relation.model), relation.isList, value);
+        out[key] = this.relationFilter(this.scheme.model(relation.model), relation.isList, value, scope.polarity);
         continue;
       }
       const compound = uniqueFields(model, key);
@@ -120,17 +187,71 @@ class ArgsWalk {
       }
       out[key] = copyPlain(value);
     }
+    appendConditions(out, extra);
     return out;
   }
 
+  /** `field: filter` on an encrypted field: refused, kept (null checks) or moved to its index column. */
+  private encryptedFilter(model: ModelScheme, field: string, node: Where, out: Where, extra: Where[], scope: WhereScope): void {
+    const filter = node[field];
+    checkFieldFilter(model, field, filter);
+    const hash = model.blindIndexes.get(field);
+    if (hash === undefined || !comparesValue(filter)) {
+      out[field] = copyPlain(filter);
+      return;
+    }
+    if (this.indexer === undefined) throw new BlindIndexerMissingError(model.name, field);
+    if (isTruncated(hash)) {
+      if (scope.onApproximate === undefined) throw new TruncatedIndexPositionError(model.name, field);
+      scope.onApproximate();
+    }
+    const conditions = fieldConditions({ schema: this.scheme, indexer: this.indexer }, model, field, filter, scope.polarity);
+    mergeFieldConditions(out, node, field, conditions, extra);
+  }
+
+  /**
+   * A where-unique input at `path`. A field with a `@unique` blind index compared to one value becomes
+   * its index column; when one where-unique cannot answer exactly (several key versions, a truncated
+   * index), a {@link UniqueLookup} is recorded for the extension to resolve.
+   */
+  private uniqueWhere(model: ModelScheme, node: unknown, path: Path): unknown {
+    if (!isPlainObject(node) || this.indexer === undefined || !Object.keys(node).some((key) => model.blindIndexes.has(key))) {
+      return this.where(model, node);
+    }
+    let approximate = false;
+    const scope: WhereScope = { polarity: 1, onApproximate: () => (approximate = true) };
+    const plan = planUniqueWhereWith(this.scheme, model.name, node, this.indexer, (rest) => this.where(model, rest, scope) as Where);
+    for (const key of Object.keys(node)) {
+      const hash = model.blindIndexes.get(key);
+      if (hash?.unique === true && isTruncated(hash) && comparesValue(node[key])) approximate = true;
+    }
+    const first = plan.candidates[0] ?? {};
+    if (plan.candidates.length > 1 || approximate) this.lookups.push({ path, model: model.name, candidates: plan.candidates, where: copyPlain(node) });
+    return first;
+  }
+
+  /** `cursor`: a where-unique compared by order; an encrypted field only through a `@unique` blind index. */
+  private cursor(model: ModelScheme, node: unknown, path: Path): unknown {
+    if (!isPlainObject(node)) return copyPlain(node);
+    let indexed = false;
+    for (const key of Object.keys(node)) {
+      if (model.blindIndexes.get(key)?.unique === true) indexed = true;
+      else refuseEncrypted(model, key, 'cursor');
+      for (const field of uniqueFields(model, key) ?? []) refuseEncrypted(model, field, 'cursor');
+    }
+    return indexed ? this.uniqueWhere(model, node, path) : copyPlain(node);
+  }
+
   /** `some`/`every`/`none` on lists, `is`/`isNot` or a bare where on to-one relations. */
-  private relationFilter(target: ModelScheme, isList: boolean, node: unknown): unknown {
+  private relationFilter(target: ModelScheme, isList: boolean, node: unknown, polarity: Polarity): unknown {
     if (!isPlainObject(node)) return copyPlain(node);
     const wrappers = isList ? ['some', 'every', 'none'] : ['is', 'isNot'];
     const keys = Object.keys(node);
-    if (!isList && !keys.every((key) => wrappers.includes(key))) return this.where(target, node);
+    // Related rows are never decrypted here, so a truncated index cannot be checked: EXACT scopes only.
+    const scopeOf = (key: string): WhereScope => ({ polarity: key === 'none' || key === 'isNot' ? negate(polarity) : polarity });
+    if (!isList && !keys.every((key) => wrappers.includes(key))) return this.where(target, node, { polarity });
     const out: Record<string, unknown> = {};
-    for (const key of keys) out[key] = wrappers.includes(key) ? this.where(target, node[key]) : copyPlain(node[key]);
+    for (const key of keys) out[key] = wrappers.includes(key) ? this.where(target, node[key], scopeOf(key)) : copyPlain(node[key]);
     return out;
   }
 
@@ -150,7 +271,22 @@ class ArgsWalk {
         ? this.nestedWrites(this.scheme.model(relation.model), relation.isList, value, [...path, key])
         : copyPlain(value);
     }
+    if (model.blindIndexes.size > 0) Object.assign(out, this.indexesForWrite(model, node));
     return out;
+  }
+
+  /** The blind-index columns `data` must also set (see `hashesForWrite`); index columns are never set by hand. */
+  private indexesForWrite(model: ModelScheme, data: Where): Where {
+    if (this.indexer !== undefined) return hashesForWrite(this.scheme, model.name, data, this.indexer);
+    const indexes: Where = {};
+    for (const [field, hash] of model.blindIndexes) {
+      if (data[hash.field] !== undefined) throw new IndexFieldWriteError(model.name, hash.field, field);
+      const written = data[field];
+      const value = isPlainObject(written) && Object.hasOwn(written, 'set') ? written.set : written;
+      if (value === null) indexes[hash.field] = null;
+      else if (value !== undefined) throw new BlindIndexerMissingError(model.name, field);
+    }
+    return indexes;
   }
 
   /** The value written to an encrypted field: a string, null, or `{ set: string | null }`. */
@@ -188,13 +324,13 @@ class ArgsWalk {
           break;
         case 'connectOrCreate':
           out[operation] = this.eachItem(value, at, (item, itemPath) =>
-            this.envelope(target, item, itemPath, { where: 'where', create: 'data' }),
+            this.envelope(target, item, itemPath, { where: 'unique', create: 'data' }),
           );
           break;
         case 'update':
           out[operation] =
             isList || this.isUpdateEnvelope(target, value)
-              ? this.eachItem(value, at, (item, itemPath) => this.envelope(target, item, itemPath, { where: 'where', data: 'data' }))
+              ? this.eachItem(value, at, (item, itemPath) => this.envelope(target, item, itemPath, { where: isList ? 'unique' : 'where', data: 'data' }))
               : this.data(target, value, at);
           break;
         case 'updateMany':
@@ -204,11 +340,20 @@ class ArgsWalk {
           break;
         case 'upsert':
           out[operation] = this.eachItem(value, at, (item, itemPath) =>
-            this.envelope(target, item, itemPath, { where: 'where', create: 'data', update: 'data' }),
+            this.envelope(target, item, itemPath, { where: isList ? 'unique' : 'where', create: 'data', update: 'data' }),
           );
           break;
+        case 'connect':
+          out[operation] = this.eachItem(value, at, (item, itemPath) => this.uniqueWhere(target, item, itemPath));
+          break;
+        case 'set':
+        case 'disconnect':
+        case 'delete':
+          // Where-unique inputs on lists; `true` or a where on to-one relations.
+          out[operation] = this.eachItem(value, at, (item, itemPath) => (isList ? this.uniqueWhere(target, item, itemPath) : this.where(target, item)));
+          break;
         default:
-          // connect, set, disconnect, delete, deleteMany: where-unique or where inputs (or `true`).
+          // deleteMany: where inputs.
           out[operation] = this.eachItem(value, at, (item) => this.where(target, item));
       }
     }
@@ -219,13 +364,17 @@ class ArgsWalk {
    * An object whose keys are where inputs or data (`{ where, create }`, `{ where, data }`...): `kinds`
    * says which is which; any other key is copied.
    */
-  private envelope(target: ModelScheme, node: unknown, path: Path, kinds: Record<string, 'where' | 'data'>): unknown {
+  private envelope(target: ModelScheme, node: unknown, path: Path, kinds: Record<string, 'where' | 'unique' | 'data'>): unknown {
     if (!isPlainObject(node)) return copyPlain(node);
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(node)) {
       const kind = kinds[key];
+      const at = [...path, key];
       out[key] =
-        kind === 'where' ? this.where(target, node[key]) : kind === 'data' ? this.data(target, node[key], [...path, key]) : copyPlain(node[key]);
+        kind === 'where' ? this.where(target, node[key])
+        : kind === 'unique' ? this.uniqueWhere(target, node[key], at)
+        : kind === 'data' ? this.data(target, node[key], at)
+        : copyPlain(node[key]);
     }
     return out;
   }
@@ -304,17 +453,6 @@ class ArgsWalk {
     return copyPlain(node);
   }
 
-  /** `cursor`: a where-unique whose fields are compared by order, so no encrypted field (nor compound key with one). */
-  private fieldKeys(model: ModelScheme, position: string, node: unknown): unknown {
-    if (isPlainObject(node)) {
-      for (const key of Object.keys(node)) {
-        refuseEncrypted(model, key, position);
-        for (const field of uniqueFields(model, key) ?? []) refuseEncrypted(model, field, position);
-      }
-    }
-    return copyPlain(node);
-  }
-
   /** groupBy `having`: aggregate filters per field, AND/OR/NOT. */
   private having(model: ModelScheme, node: unknown): unknown {
     if (Array.isArray(node)) return node.map((item) => this.having(model, item));
@@ -331,6 +469,10 @@ class ArgsWalk {
 /** The fields behind a where-unique key (`tenant_seq` -> `['tenant', 'seq']`), if `key` is one. */
 function uniqueFields(model: ModelScheme, key: string): readonly string[] | undefined {
   return Object.hasOwn(model.info.uniques, key) ? model.info.uniques[key] : undefined;
+}
+
+function negate(polarity: Polarity): Polarity {
+  return polarity === 1 ? -1 : 1;
 }
 
 function hasField(model: ModelScheme, name: string): boolean {

@@ -11,20 +11,26 @@ import { UnsupportedQueryError } from '../errors';
 import { isPlainObject } from './plain-data';
 import type { ModelScheme } from '../field-map';
 
+/** What a blind index answers: equality and its negation, in lists too. */
+const INDEXED_OPERATORS = new Set(['equals', 'in', 'notIn', 'not']);
+
 /**
  * The one place that decides whether `operator` may be used on an encrypted field in a `where`
  * (at any depth: relation filters, AND/OR/NOT, where-unique inputs of nested writes).
  * Throws {@link UnsupportedQueryError} when it may not.
  *
- * Every operator is refused today. A field with a blind index (`/// @encrypted(hash: emailHash)`)
- * will be allowed `equals`/`in` here, with the where rewritten to its index column by the caller.
+ * A field with a blind index (`/// @encrypted(hash: emailHash)`) may be compared for equality
+ * (`equals`, `in`, `notIn`, `not`, and `mode: 'default'`); the walker then moves the comparison to the
+ * index column. Everything else is refused: ciphertext and keyed hashes have no order or substrings.
  *
  * @example
  * ```ts
  * checkFilter(scheme.model('User'), 'email', 'contains'); // throws UnsupportedQueryError
+ * checkFilter(scheme.model('User'), 'email', 'in');       // fine: User.email has a blind index
  * ```
  */
-export function checkFilter(model: ModelScheme, field: string, operator: string): void {
+export function checkFilter(model: Pick<ModelScheme, 'name' | 'blindIndexes'>, field: string, operator: string): void {
+  if (model.blindIndexes.has(field) && INDEXED_OPERATORS.has(operator)) return;
   throw new UnsupportedQueryError(model.name, field, operator);
 }
 
@@ -32,7 +38,7 @@ export function checkFilter(model: ModelScheme, field: string, operator: string)
  * Checks the value given to an encrypted field inside a `where`: the shorthand `field: value` is an
  * `equals`; an object holds one filter operator per key (`not` may nest another filter object).
  */
-export function checkFieldFilter(model: ModelScheme, field: string, filter: unknown): void {
+export function checkFieldFilter(model: Pick<ModelScheme, 'name' | 'blindIndexes'>, field: string, filter: unknown): void {
   if (filter === null || filter === undefined) return;
   if (!isPlainObject(filter)) {
     checkFilter(model, field, 'equals');
@@ -40,8 +46,9 @@ export function checkFieldFilter(model: ModelScheme, field: string, filter: unkn
   }
   for (const operator of Object.keys(filter)) {
     const operand = filter[operator];
-    // `mode` only qualifies the other operators; an absent operand filters nothing.
-    if (operator === 'mode' || operand === undefined) continue;
+    // An absent operand filters nothing; `mode` only qualifies the other operators, and 'insensitive'
+    // cannot be honoured by an index (declare `lowercase` in the schema instead).
+    if (operand === undefined || (operator === 'mode' && operand === 'default')) continue;
     if ((operator === 'equals' || operator === 'not') && operand === null) continue;
     if (operator === 'not' && isPlainObject(operand)) {
       checkFieldFilter(model, field, operand);

@@ -70,6 +70,16 @@ describe.each(PROVIDERS)('prisma-kms on %s', (provider) => {
     expect((await fx.users()).every((u) => isCiphertext(u.name) && !isCiphertext(u.email))).toBe(true);
   });
 
+  it('gives the same results with the crypto in worker threads (--crypto-workers)', async () => {
+    fx.writeConfig();
+    const before = await fx.users();
+    expect(await fx.run(['encrypt', '--model', 'User', '--batch-size', '40', '--crypto-workers', '2', '--quiet'])).toMatchObject({ status: 0 });
+    expect(await fx.decryptedUsers()).toEqual(before);
+    expect(await fx.run(['verify', '--model', 'User', '--crypto-workers', '1', '--quiet'])).toMatchObject({ status: 0 });
+    expect(await fx.run(['decrypt', '--model', 'User', '--crypto-workers', '2', '--quiet'])).toMatchObject({ status: 0 });
+    expect(await fx.users()).toEqual(before);
+  });
+
   it('is idempotent: a second encrypt changes nothing', async () => {
     fx.writeConfig();
     await fx.run(['encrypt', '--model', 'User', '--quiet']);

@@ -3,7 +3,17 @@
  * client and a raw connection on the same database (to see and tamper with what is really stored),
  * the cipher and its keyring, and the field map. Plus the at-rest scan every test file ends with.
  */
-import { createFieldCipher, generateLocalKey, localAesKeyring, type FieldCipher, type KeyringNode } from '@prisma-kms/field-crypto';
+import {
+  createBlindIndexer,
+  createFieldCipher,
+  createIndexKey,
+  generateLocalKey,
+  loadIndexKeys,
+  localAesKeyring,
+  type BlindIndexer,
+  type FieldCipher,
+  type KeyringNode,
+} from '@prisma-kms/field-crypto';
 import { fieldEncryption, type FieldMap, type PlaintextMode } from '@prisma-kms/prisma';
 import { fieldMap as sqliteFieldMap } from '@prisma-kms/schema/sqlite/fields';
 import { fieldMap as postgresFieldMap } from '@prisma-kms/schema/postgresql/fields';
@@ -20,8 +30,13 @@ export function fieldMapFor(provider: Provider): FieldMap {
   }
 }
 
-function extend(client: TestPrismaClient, fields: FieldMap, cipher: FieldCipher, mode: PlaintextMode) {
-  return client.$extends(fieldEncryption({ fields, cipher, mode }));
+function extend(client: TestPrismaClient, fields: FieldMap, cipher: FieldCipher, blindIndexer: BlindIndexer, mode: PlaintextMode) {
+  return client.$extends(fieldEncryption({ fields, cipher, mode, blindIndexer }));
+}
+
+/** A blind indexer over one new index key (version 1) encrypted with `keyring`, as an application would load it. */
+export async function newBlindIndexer(keyring: KeyringNode): Promise<BlindIndexer> {
+  return createBlindIndexer(await loadIndexKeys(keyring, [await createIndexKey(keyring, { version: 1 })]));
 }
 
 export type EncryptedClient = ReturnType<typeof extend>;
@@ -31,6 +46,8 @@ export interface EncryptedDatabase {
   readonly fields: FieldMap;
   readonly keyring: KeyringNode;
   readonly cipher: FieldCipher;
+  /** Computes the blind indexes (`User.emailHash`, `Profile.ssnHash`); its index key is encrypted with `keyring`. */
+  readonly blindIndexer: BlindIndexer;
   /** The client under test: `db.client()` with `fieldEncryption`. */
   readonly prisma: EncryptedClient;
   /** The same database without the extension. */
@@ -45,26 +62,29 @@ export async function openEncryptedDatabase(
   provider: Provider,
   options: { mode?: PlaintextMode; keyring?: KeyringNode } = {},
 ): Promise<EncryptedDatabase> {
-  const db = await createTestDatabase(provider);
   const fields = fieldMapFor(provider);
   const keyring = options.keyring ?? localAesKeyring({ key: generateLocalKey() });
   const cipher = createFieldCipher({ keyring });
+  // Before the database exists, so a keyring that fails leaves no database behind.
+  const blindIndexer = await newBlindIndexer(keyring);
+  const db = await createTestDatabase(provider);
   const clients: TestPrismaClient[] = [];
   const open = () => {
     const client = db.client();
     clients.push(client);
     return client;
   };
-  const prisma = extend(open(), fields, cipher, options.mode ?? 'lenient');
+  const prisma = extend(open(), fields, cipher, blindIndexer, options.mode ?? 'lenient');
   const plain = open();
   return {
     db,
     fields,
     keyring,
     cipher,
+    blindIndexer,
     prisma,
     plain,
-    withMode: (mode) => extend(open(), fields, cipher, mode),
+    withMode: (mode) => extend(open(), fields, cipher, blindIndexer, mode),
     close: async () => {
       await Promise.all(clients.map((client) => client.$disconnect()));
       await db.drop();

@@ -30,15 +30,18 @@ describe.each<Provider>(['sqlite', 'postgresql'])('extension refusals on %s', (p
     expect((error as Error).message).toContain(`${model}.${field}`);
   }
 
+  // Equality on a field with a blind index (User.email, Profile.ssn) is rewritten to its index column,
+  // so the equality cases use encrypted fields without one; operators no index can answer stay on email.
   it('refuses where on an encrypted field, with any operator, at any depth', async () => {
     const p = t.prisma;
-    await expectRefused(() => p.user.findMany({ where: { email: 'ada@example.com' } }), 'User', 'email', 'equals');
+    await expectRefused(() => p.user.findMany({ where: { name: 'Ada' } }), 'User', 'name', 'equals');
     await expectRefused(() => p.user.findFirst({ where: { name: { contains: 'A' } } }), 'User', 'name', 'contains');
     await expectRefused(() => p.user.findMany({ where: { OR: [{ role: 'x' }, { phone: { startsWith: '+' } }] } }), 'User', 'phone', 'startsWith');
     await expectRefused(() => p.user.findMany({ where: { NOT: { name: { in: ['Ada'] } } } }), 'User', 'name', 'in');
     await expectRefused(() => p.user.findMany({ where: { posts: { some: { body: 'b' } } } }), 'Post', 'body', 'equals');
     await expectRefused(() => p.user.findMany({ where: { posts: { every: { secretNote: { not: 'x' } } } } }), 'Post', 'secretNote', 'not');
-    await expectRefused(() => p.user.findMany({ where: { profile: { is: { ssn: '1' } } } }), 'Profile', 'ssn', 'equals');
+    await expectRefused(() => p.user.findMany({ where: { profile: { is: { bio: 'b' } } } }), 'Profile', 'bio', 'equals');
+    await expectRefused(() => p.user.findMany({ where: { email: { contains: 'ada' } } }), 'User', 'email', 'contains');
     await expectRefused(() => p.tag.findMany({ where: { posts: { none: { comments: { some: { text: 'x' } } } } } }), 'Comment', 'text', 'equals');
     await expectRefused(() => p.user.findMany({ include: { posts: { where: { body: { endsWith: 'b' } } } } }), 'Post', 'body', 'endsWith');
     await expectRefused(() => p.user.findUnique({ where: { id: userId, name: 'Ada' } }), 'User', 'name', 'equals');
@@ -46,7 +49,8 @@ describe.each<Provider>(['sqlite', 'postgresql'])('extension refusals on %s', (p
   });
 
   it('refuses writes filtered on an encrypted field and changes nothing', async () => {
-    await expectRefused(() => t.prisma.user.deleteMany({ where: { email: 'ada@example.com' } }), 'User', 'email', 'equals');
+    await expectRefused(() => t.prisma.user.deleteMany({ where: { phone: { in: ['+1 555', 'x'] } } }), 'User', 'phone', 'in');
+    await expectRefused(() => t.prisma.user.deleteMany({ where: { id: userId, name: 'Ada' } }), 'User', 'name', 'equals');
     await expectRefused(() => t.prisma.user.updateMany({ where: { name: 'Ada' }, data: { role: 'admin' } }), 'User', 'name', 'equals');
     await expectRefused(
       () => t.prisma.user.update({ where: { id: userId }, data: { posts: { deleteMany: { body: 'b' } } } }),

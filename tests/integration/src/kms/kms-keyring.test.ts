@@ -50,7 +50,7 @@ describe.each<Provider>(['sqlite', 'postgresql'])('extension with a KMS keyring 
     const coldCipher = createFieldCipher({ keyring: kmsKeyring({ generatorKeyId, ...kms.clientConfig() }) });
     const reader = t.db.client();
     try {
-      const extended = reader.$extends(fieldEncryption({ fields: t.fields, cipher: coldCipher, mode: 'strict' }));
+      const extended = reader.$extends(fieldEncryption({ fields: t.fields, cipher: coldCipher, mode: 'strict', blindIndexer: t.blindIndexer }));
       const decrypts = await kmsCallsDuring(kms, 'Decrypt', async () => {
         const posts = await extended.post.findMany({ where: { authorId: author.id }, orderBy: { title: 'asc' } });
         expect(posts).toHaveLength(ROWS);
