@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   try {
     await db.connect();
     // The shared schema's users table: id, name, email, email_hash, phone_number, role, createdAt.
-    await db.query(require('node:fs').readFileSync(require.resolve('@prisma-kms/schema/sql/postgresql'), 'utf8'));
+    await db.query(readFileSync(require.resolve('@prisma-kms/schema/sql/postgresql'), 'utf8'));
     let started = Date.now();
     await db.query(
       `INSERT INTO users (id, name, email, phone_number) SELECT g, 'Name Surname ' || g, 'user' || g || '@example.com', '+1 555 ' || lpad(g::text, 7, '0') FROM generate_series(1, $1::int) g`,

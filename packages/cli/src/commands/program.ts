@@ -4,7 +4,7 @@
  * 3 database or cipher failure).
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { CliError, isCliError } from '../errors';
+import { isCliError } from '../errors';
 import { collectStatus } from '../engine/collect-status';
 import { runMigration, type TableMigrationResult } from '../engine/run-migration';
 import { inThreadCrypto, type BatchCrypto } from '../engine/batch-crypto';
@@ -242,6 +242,3 @@ function positiveInteger(value: string): number {
   if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
   return n;
 }
-
-// CliError is re-exported for callers that catch what runCli's body throws in library use.
-export { CliError };

@@ -7,7 +7,7 @@ import type { MigrationBlindIndexer, MigrationCipher, RawSqlClient } from '../co
 import { CliError } from '../errors';
 import type { Dialect, KeyColumn } from '../sql/dialect';
 import { runPipeline } from './batch-pipeline';
-import { CheckpointStore, type CheckpointIdentity } from './checkpoint';
+import type { CheckpointIdentity, CheckpointStore } from './checkpoint';
 import { CompletionTracker } from './completion-tracker';
 import { buildBatchWrite, planBatch, type MigrationCommand } from './plan-batch';
 import { formatShard, shardsInSql, type ShardSpec } from './shard';

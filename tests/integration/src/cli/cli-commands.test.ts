@@ -2,6 +2,7 @@
  * The commands end to end on each database: encrypt, status, verify, rotate, decrypt, with the real
  * cipher (local AES keys) and the shared schema's generated field map and client.
  */
+import { writeFileSync } from 'node:fs';
 import type { Provider } from '../harness';
 import { CliFixture, expectedUsers, isCiphertext } from './cli-test-kit';
 import { blindIndexerFor, cipherFor, fieldMapFor } from './fixtures/config-factory';
@@ -216,7 +217,7 @@ describe('prisma-kms usage and configuration errors (exit status 2)', () => {
 
   it('a config without a cipher names the missing key', async () => {
     const path = `${fx.dir}/bad.config.ts`;
-    require('node:fs').writeFileSync(path, `export default { fields: { provider: 'sqlite', models: {} }, database: {} };\n`);
+    writeFileSync(path, `export default { fields: { provider: 'sqlite', models: {} }, database: {} };\n`);
     const result = await fx.run(['status', '--config', path]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('[CONFIG_INVALID]');
@@ -233,7 +234,7 @@ describe('prisma-kms usage and configuration errors (exit status 2)', () => {
 
   it('refuses a model with encrypted fields and no primary key', async () => {
     const path = `${fx.dir}/nopk.config.ts`;
-    require('node:fs').writeFileSync(
+    writeFileSync(
       path,
       `export default { fields: { provider: 'sqlite', models: { Log: { dbName: 'logs', primaryKey: [], encrypted: { line: { name: 'line', dbName: 'line', type: 'String' } } } } }, cipher: {}, database: {} };\n`,
     );
