@@ -35,6 +35,7 @@ import {
 } from '@prisma-kms/field-crypto/internal/codec';
 import { createFieldCipher, localAesKeyring, generateLocalKey } from '@prisma-kms/field-crypto';
 import { printTable, type BenchRow } from './table';
+import { median } from './timing';
 
 /** 9 bytes, the plaintext of the design brief's measurements. */
 const SAMPLE = 'Ada Byron';
@@ -98,12 +99,6 @@ async function timeAsync(run: () => Promise<unknown>, timing: Timing): Promise<n
     values.push(Number(process.hrtime.bigint() - start) / 1000 / timing.batch);
   }
   return median(values);
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /**

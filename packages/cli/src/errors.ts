@@ -25,6 +25,8 @@ export const CLI_ERROR_CODES = {
   CIPHER_FAILED: 3,
   /** The checkpoint file exists but cannot be read or written. */
   CHECKPOINT_FAILED: 3,
+  /** A file the command was asked to write (`--out`) cannot be written. */
+  OUTPUT_FAILED: 3,
 } as const;
 
 export type CliErrorCode = keyof typeof CLI_ERROR_CODES;

@@ -58,7 +58,20 @@ export class FieldCryptoError extends Error {
   }
 }
 
-/** A stored value could not be decrypted: it does not authenticate, or the codec/SDK rejected it. */
+/**
+ * A stored value could not be decrypted: it does not authenticate, or the codec/SDK rejected it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await cipher.decrypt(stored, { model: 'User', field: 'email' });
+ * } catch (e) {
+ *   if (e instanceof DecryptionError) {
+ *     // tampered or written under another data key: never fall back to the stored text
+ *   }
+ * }
+ * ```
+ */
 export class DecryptionError extends FieldCryptoError {
   constructor(message: string, options: FieldCryptoErrorOptions = {}) {
     super(FieldCryptoErrorCode.DECRYPTION_FAILED, message, options);
@@ -89,7 +102,14 @@ export class CommitmentPolicyError extends DecryptionError {
   }
 }
 
-/** A value could not be encrypted. */
+/**
+ * A value could not be encrypted.
+ *
+ * @example
+ * ```ts
+ * await cipher.encrypt(42 as unknown as string, { model: 'User', field: 'email' }); // rejects with an EncryptionError
+ * ```
+ */
 export class EncryptionError extends FieldCryptoError {
   constructor(message: string, options: FieldCryptoErrorOptions = {}) {
     super(FieldCryptoErrorCode.ENCRYPTION_FAILED, message, options);
@@ -99,6 +119,14 @@ export class EncryptionError extends FieldCryptoError {
 /**
  * The message's encryption context does not belong to the field being read: it was written for another
  * model or field (a value copied between columns), or a static context pair is missing or different.
+ *
+ * @example
+ * ```ts
+ * const stored = await cipher.encrypt('Ada', { model: 'User', field: 'name' });
+ * await cipher.decrypt(stored, { model: 'User', field: 'email' }).catch((e) => {
+ *   if (e instanceof EncryptionContextMismatchError) e.mismatchedKeys; // ['prisma-kms:field']
+ * });
+ * ```
  */
 export class EncryptionContextMismatchError extends FieldCryptoError {
   /** The context keys whose values differ from what the field expects, or that are missing (never values). */
@@ -119,6 +147,17 @@ export interface KeyringErrorOptions extends FieldCryptoErrorOptions {
 /**
  * The keyring could not generate, wrap or unwrap a data key. When KMS answered with an error, its name is in
  * `awsErrorName` (e.g. `ThrottlingException` is worth a retry, `AccessDeniedException` is not).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await cipher.encryptMany(items);
+ * } catch (e) {
+ *   if (e instanceof KeyringError && e.awsErrorName === 'ThrottlingException') {
+ *     // back off and retry the batch
+ *   }
+ * }
+ * ```
  */
 export class KeyringError extends FieldCryptoError {
   readonly awsErrorName: string | undefined;
@@ -129,14 +168,30 @@ export class KeyringError extends FieldCryptoError {
   }
 }
 
-/** A stored value claimed to be ciphertext is not a well-formed Encryption SDK message. */
+/**
+ * A stored value claimed to be ciphertext is not a well-formed Encryption SDK message.
+ *
+ * @example
+ * ```ts
+ * if (cipher.inspect(stored).kind === 'malformed') {
+ *   // cipher.decrypt(stored, field) would reject with a MalformedCiphertextError: a damaged value
+ * }
+ * ```
+ */
 export class MalformedCiphertextError extends FieldCryptoError {
   constructor(message: string, options: FieldCryptoErrorOptions = {}) {
     super(FieldCryptoErrorCode.MALFORMED_CIPHERTEXT, message, options);
   }
 }
 
-/** Invalid options: thrown when a keyring or cipher is created, never on the hot path. */
+/**
+ * Invalid options: thrown when a keyring or cipher is created, never on the hot path.
+ *
+ * @example
+ * ```ts
+ * kmsKeyring({}); // throws a ConfigurationError: neither a generator key nor discovery
+ * ```
+ */
 export class ConfigurationError extends FieldCryptoError {
   constructor(message: string, options: FieldCryptoErrorOptions = {}) {
     super(FieldCryptoErrorCode.CONFIGURATION, message, options);

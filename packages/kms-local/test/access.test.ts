@@ -1,7 +1,7 @@
 /** Per-key allow lists by access key id, read from the SigV4 Authorization header. */
 import { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient, ReEncryptCommand } from '@aws-sdk/client-kms';
 import { startKmsLocal, type KmsLocal } from '../src';
-import { rejection } from './kms-target';
+import { rejection } from './rejection';
 
 let kms: KmsLocal;
 let writer: KMSClient;

@@ -1,7 +1,7 @@
 /** Fault drills and call counters, through the SDK (faults) and over HTTP (the control endpoint). */
 import { DecryptCommand, DescribeKeyCommand, EncryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { startKmsLocal, type KmsLocal } from '../src';
-import { rejection } from './kms-target';
+import { rejection } from './rejection';
 
 let kms: KmsLocal;
 let client: KMSClient;

@@ -1,6 +1,6 @@
 /**
  * Every operation through the unmodified @aws-sdk/client-kms. Runs against kms-local by default and
- * against LocalStack or AWS when told to (see kms-target.ts).
+ * against LocalStack or AWS when told to (see src/testing).
  */
 import {
   AlreadyExistsException,
@@ -22,7 +22,7 @@ import {
   IncorrectKeyException,
   InvalidCiphertextException,
   InvalidKeyUsageException,
-  KMSClient,
+  type KMSClient,
   KMSInvalidMacException,
   KMSInvalidStateException,
   KMSServiceException,
@@ -37,7 +37,8 @@ import {
 } from '@aws-sdk/client-kms';
 /** ValidationException is a common AWS error, not modeled in the KMS SDK: it arrives as a KMSServiceException by name. */
 const VALIDATION = { name: 'ValidationException', $metadata: { httpStatusCode: 400 } };
-import { openKmsTarget, rejection, uniqueAlias, type KmsTarget } from './kms-target';
+import { openKmsTarget, uniqueAlias, type KmsTarget } from '../src/testing';
+import { rejection } from './rejection';
 
 let target: KmsTarget;
 let kms: KMSClient;
@@ -57,7 +58,7 @@ const accountOf = (arn: string) => arn.split(':')[4]!;
 
 describe('CreateKey, DescribeKey, ListKeys', () => {
   test('CreateKey makes an enabled symmetric key that DescribeKey finds by id and by ARN', async () => {
-    const arn = await target.createKey({ Description: 'first' });
+    const arn = (await target.createKey({ Description: 'first' })).arn;
     expect(arn).toMatch(/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/);
     for (const reference of [arn, keyIdOf(arn)]) {
       const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: reference }));
@@ -81,7 +82,7 @@ describe('CreateKey, DescribeKey, ListKeys', () => {
   });
 
   test('CreateKey with MultiRegion makes a primary multi-Region key (mrk- id)', async () => {
-    const arn = await target.createKey({ MultiRegion: true });
+    const arn = (await target.createKey({ MultiRegion: true })).arn;
     expect(keyIdOf(arn)).toMatch(/^mrk-[0-9a-f]{32}$/);
     const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: arn }));
     expect(KeyMetadata!.MultiRegion).toBe(true);
@@ -92,7 +93,7 @@ describe('CreateKey, DescribeKey, ListKeys', () => {
   });
 
   test('ListKeys pages with Limit and Marker and lists every key', async () => {
-    const arns = [await target.createKey(), await target.createKey()];
+    const arns = [(await target.createKey()).arn, (await target.createKey()).arn];
     const seen: string[] = [];
     let marker: string | undefined;
     do {
@@ -114,7 +115,7 @@ describe('CreateKey, DescribeKey, ListKeys', () => {
   });
 
   test('an ARN naming another Region does not resolve', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     const elsewhere = arn.replace(`:${regionOf(arn)}:`, regionOf(arn) === 'eu-west-1' ? ':eu-west-2:' : ':eu-west-1:');
     expect(await rejection(kms.send(new DescribeKeyCommand({ KeyId: elsewhere })))).toBeInstanceOf(NotFoundException);
   });
@@ -122,7 +123,7 @@ describe('CreateKey, DescribeKey, ListKeys', () => {
 
 describe('aliases', () => {
   test('an alias resolves by name and by ARN, lists under its key, and is gone after DeleteAlias', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     const alias = uniqueAlias('api');
     await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyIdOf(arn) }));
     const aliasArn = `${arn.slice(0, arn.indexOf(':key/'))}:${alias}`;
@@ -143,7 +144,7 @@ describe('aliases', () => {
   });
 
   test('CreateAlias rejects a name outside alias/[a-zA-Z0-9/_-]+ with ValidationException', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     expect(await rejection(kms.send(new CreateAliasCommand({ AliasName: 'alias/has space', TargetKeyId: arn })))).toMatchObject(VALIDATION);
   });
 });
@@ -152,7 +153,7 @@ describe('data keys, Encrypt, Decrypt, ReEncrypt', () => {
   const context = { 'prisma-kms:model': 'User', 'prisma-kms:field': 'email' };
 
   test('GenerateDataKey returns a 32-byte key whose blob Decrypt opens without a KeyId', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     const generated = await kms.send(new GenerateDataKeyCommand({ KeyId: arn, KeySpec: 'AES_256', EncryptionContext: context }));
     expect(generated.KeyId).toBe(arn);
     expect(generated.Plaintext).toHaveLength(32);
@@ -163,7 +164,7 @@ describe('data keys, Encrypt, Decrypt, ReEncrypt', () => {
   });
 
   test('GenerateDataKey honours NumberOfBytes and rejects both or neither of KeySpec and NumberOfBytes', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     expect((await kms.send(new GenerateDataKeyCommand({ KeyId: arn, NumberOfBytes: 17 }))).Plaintext).toHaveLength(17);
     expect((await kms.send(new GenerateDataKeyCommand({ KeyId: arn, KeySpec: 'AES_128' }))).Plaintext).toHaveLength(16);
     expect(await rejection(kms.send(new GenerateDataKeyCommand({ KeyId: arn })))).toMatchObject(VALIDATION);
@@ -171,7 +172,7 @@ describe('data keys, Encrypt, Decrypt, ReEncrypt', () => {
   });
 
   test('GenerateDataKeyWithoutPlaintext returns only a blob, which decrypts to a key of the asked size', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     const generated = await kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: arn, KeySpec: 'AES_256' }));
     expect(generated).not.toHaveProperty('Plaintext');
     expect(generated.KeyId).toBe(arn);
@@ -179,7 +180,7 @@ describe('data keys, Encrypt, Decrypt, ReEncrypt', () => {
   });
 
   test('Encrypt binds the encryption context: Decrypt with another or no context is InvalidCiphertextException', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     const { CiphertextBlob, KeyId } = await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: text('secret'), EncryptionContext: context }));
     expect(KeyId).toBe(arn);
     const opened = await kms.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: { ...context }, KeyId: arn }));
@@ -191,7 +192,7 @@ describe('data keys, Encrypt, Decrypt, ReEncrypt', () => {
   });
 
   test('a changed ciphertext byte is InvalidCiphertextException', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: text('secret') }));
     const tampered = Buffer.from(CiphertextBlob!);
     tampered[tampered.length - 1]! ^= 1;
@@ -199,13 +200,13 @@ describe('data keys, Encrypt, Decrypt, ReEncrypt', () => {
   });
 
   test('Decrypt naming a different key than the one that encrypted is IncorrectKeyException', async () => {
-    const [first, second] = [await target.createKey(), await target.createKey()];
+    const [first, second] = [(await target.createKey()).arn, (await target.createKey()).arn];
     const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: first, Plaintext: text('x') }));
     expect(await rejection(kms.send(new DecryptCommand({ CiphertextBlob, KeyId: second })))).toBeInstanceOf(IncorrectKeyException);
   });
 
   test('ReEncrypt moves a ciphertext to another key and context without returning the plaintext', async () => {
-    const [source, destination] = [await target.createKey(), await target.createKey()];
+    const [source, destination] = [(await target.createKey()).arn, (await target.createKey()).arn];
     const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: source, Plaintext: text('moved'), EncryptionContext: context }));
     const moved = await kms.send(
       new ReEncryptCommand({
@@ -225,7 +226,7 @@ describe('data keys, Encrypt, Decrypt, ReEncrypt', () => {
 
 describe('key state', () => {
   test('a disabled key refuses use with DisabledException and works again after EnableKey', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: text('kept') }));
     await kms.send(new DisableKeyCommand({ KeyId: arn }));
     expect((await kms.send(new DescribeKeyCommand({ KeyId: arn }))).KeyMetadata).toMatchObject({ Enabled: false, KeyState: 'Disabled' });
@@ -237,7 +238,7 @@ describe('key state', () => {
   });
 
   test('a key pending deletion refuses use with KMSInvalidStateException; CancelKeyDeletion leaves it disabled', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: arn, Plaintext: text('kept') }));
     const scheduled = await kms.send(new ScheduleKeyDeletionCommand({ KeyId: arn, PendingWindowInDays: 7 }));
     expect(scheduled).toMatchObject({ KeyId: arn, KeyState: 'PendingDeletion', PendingWindowInDays: 7 });
@@ -255,14 +256,14 @@ describe('key state', () => {
   });
 
   test('ScheduleKeyDeletion rejects a window outside 7-30 days with ValidationException', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     expect(await rejection(kms.send(new ScheduleKeyDeletionCommand({ KeyId: arn, PendingWindowInDays: 6 })))).toMatchObject(VALIDATION);
   });
 });
 
 describe('rotation', () => {
   test('EnableKeyRotation takes RotationPeriodInDays 90-2560 and GetKeyRotationStatus reports it', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     expect((await kms.send(new GetKeyRotationStatusCommand({ KeyId: arn }))).KeyRotationEnabled).toBe(false);
     expect(await rejection(kms.send(new EnableKeyRotationCommand({ KeyId: arn, RotationPeriodInDays: 89 })))).toMatchObject(VALIDATION);
     expect(await rejection(kms.send(new EnableKeyRotationCommand({ KeyId: arn, RotationPeriodInDays: 2561 })))).toMatchObject(VALIDATION);
@@ -277,7 +278,7 @@ describe('rotation', () => {
   });
 
   test('after RotateKeyOnDemand old ciphertexts still decrypt, new ones use the new material, ListKeyRotations shows it', async () => {
-    const arn = await target.createKey();
+    const arn = (await target.createKey()).arn;
     const before = await kms.send(new GenerateDataKeyCommand({ KeyId: arn, KeySpec: 'AES_256' }));
     expect((await kms.send(new ListKeyRotationsCommand({ KeyId: arn }))).Rotations).toEqual([]);
 
@@ -293,7 +294,7 @@ describe('rotation', () => {
     expect(Rotations).toHaveLength(1);
     expect(Rotations![0]).toMatchObject({ KeyId: keyIdOf(arn), RotationType: 'ON_DEMAND' });
     expect(Rotations![0]!.RotationDate).toBeInstanceOf(Date);
-    if (target.name === 'kms-local') {
+    if (target.kind === 'kms-local') {
       // AWS returns material ids too, but only kms-local is known to fill them on every path.
       expect(before.KeyMaterialId).toBeDefined();
       expect(after.KeyMaterialId).not.toBe(before.KeyMaterialId);
@@ -310,7 +311,7 @@ describe('rotation', () => {
 
 describe('HMAC keys', () => {
   test('GenerateMac and VerifyMac with an HMAC_256 key; a changed message is KMSInvalidMacException', async () => {
-    const arn = await target.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
+    const arn = (await target.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).arn;
     const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: arn }));
     expect(KeyMetadata).toMatchObject({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', MacAlgorithms: ['HMAC_SHA_256'] });
     const message = text('alice@example.com');
@@ -329,8 +330,8 @@ describe('HMAC keys', () => {
   });
 
   test('keys are used only for their key usage: InvalidKeyUsageException', async () => {
-    const hmac = await target.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' });
-    const symmetric = await target.createKey();
+    const hmac = (await target.createKey({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' })).arn;
+    const symmetric = (await target.createKey()).arn;
     expect(await rejection(kms.send(new EncryptCommand({ KeyId: hmac, Plaintext: text('x') })))).toBeInstanceOf(InvalidKeyUsageException);
     expect(await rejection(kms.send(new GenerateMacCommand({ KeyId: symmetric, Message: text('x'), MacAlgorithm: 'HMAC_SHA_256' })))).toBeInstanceOf(
       InvalidKeyUsageException,

@@ -15,7 +15,7 @@ import {
   ScheduleKeyDeletionCommand,
 } from '@aws-sdk/client-kms';
 import { startKmsLocal, KmsLocalError, type KmsLocal } from '../src';
-import { rejection } from './kms-target';
+import { rejection } from './rejection';
 
 let directory: string;
 beforeEach(() => {

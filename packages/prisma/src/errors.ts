@@ -51,6 +51,11 @@ export class PrismaKmsError extends Error {
 /**
  * The query cannot work on ciphertext: a filter, sort, cursor, distinct, group or aggregate on an
  * encrypted field. Thrown before anything reaches the database.
+ *
+ * @example
+ * ```ts
+ * await prisma.user.findMany({ orderBy: { name: 'asc' } }); // throws: User.name is encrypted (operator 'orderBy')
+ * ```
  */
 export class UnsupportedQueryError extends PrismaKmsError {
   /** What was asked of the field: a filter operator (`equals`, `contains`, ...), `orderBy`, `cursor`, `_max`, `increment`... */
@@ -67,7 +72,14 @@ export class UnsupportedQueryError extends PrismaKmsError {
   }
 }
 
-/** A value given for an encrypted field is not a string (encrypted fields are `String`/`String?`). */
+/**
+ * A value given for an encrypted field is not a string (encrypted fields are `String`/`String?`).
+ *
+ * @example
+ * ```ts
+ * await prisma.user.update({ where: { id: 1 }, data: { name: { set: 42 as never } } }); // throws, received 'number'
+ * ```
+ */
 export class InvalidFieldValueError extends PrismaKmsError {
   /** The JavaScript type that was received (`number`, `Date`, `object`...), never the value. */
   readonly received: string;
@@ -85,6 +97,12 @@ export class InvalidFieldValueError extends PrismaKmsError {
 /**
  * `strict` mode found a plaintext value in an encrypted column. Run `prisma-kms encrypt` to finish
  * the migration, or use the default `lenient` mode while it runs.
+ *
+ * @example
+ * ```ts
+ * const strict = prisma.$extends(fieldEncryption({ fields: fieldMap, cipher, mode: 'strict' }));
+ * await strict.user.findMany(); // throws PlaintextValueError if a row's name is still plaintext
+ * ```
  */
 export class PlaintextValueError extends PrismaKmsError {
   constructor(model: string, field: string) {
@@ -97,7 +115,15 @@ export class PlaintextValueError extends PrismaKmsError {
   }
 }
 
-/** `fieldEncryption(...)` was given options it cannot work with. */
+/**
+ * `fieldEncryption(...)` was given options it cannot work with. Thrown when the extension is
+ * created, before any query.
+ *
+ * @example
+ * ```ts
+ * fieldEncryption({ fields: fieldMap, cipher, mode: 'lax' as never }); // throws: mode must be 'lenient' or 'strict'
+ * ```
+ */
 export class InvalidConfigurationError extends PrismaKmsError {
   constructor(message: string, cause?: unknown) {
     super(PrismaKmsErrorCode.INVALID_CONFIGURATION, message, cause === undefined ? {} : { cause });
@@ -109,6 +135,12 @@ export class InvalidConfigurationError extends PrismaKmsError {
  * value, but `fieldEncryption` was given no `blindIndexer`. Writing would leave the index column empty
  * (the row could never be found by that field) and a lookup could not be computed, so both are refused
  * before anything is sent. Queries that do not touch such a field, and null checks, work as before.
+ *
+ * @example
+ * ```ts
+ * const prisma = client.$extends(fieldEncryption({ fields: fieldMap, cipher })); // no blindIndexer
+ * await prisma.user.findUnique({ where: { email: 'ada@example.com' } }); // throws BlindIndexerMissingError
+ * ```
  */
 export class BlindIndexerMissingError extends PrismaKmsError {
   constructor(model: string, field: string) {
@@ -121,7 +153,14 @@ export class BlindIndexerMissingError extends PrismaKmsError {
   }
 }
 
-/** Type guard that also works across duplicate copies of this package. */
+/**
+ * Type guard that also works across duplicate copies of this package (it falls back to the `code`).
+ *
+ * @example
+ * ```ts
+ * if (isPrismaKmsError(e)) console.error(e.code, e.model, e.field);
+ * ```
+ */
 export function isPrismaKmsError(value: unknown): value is PrismaKmsError {
   if (value instanceof PrismaKmsError) return true;
   const code: unknown = value instanceof Error ? (value as Error & { code?: unknown }).code : undefined;

@@ -22,22 +22,15 @@ export {
   isPrismaKmsError,
 } from './errors';
 
-// Blind indexes: the pure query rewrite (the extension runs it) and its errors.
+// Blind indexes: the indexer contract the extension calls, and the refusals of the query rewrite.
+// The rewrite itself (src/blind-index) is internal: only the extension runs it.
 export {
-  rewriteWhere,
-  planUniqueWhere,
-  primaryKeyWhere,
-  hashesForWrite,
-  isApproximate,
-  postFilter,
-  postFilterFields,
   IndexFieldWriteError,
   TruncatedIndexNegationError,
   TruncatedIndexPositionError,
   type QueryIndexer,
   type IndexComputeOptions,
   type IndexedFieldRef,
-  type UniqueWherePlan,
 } from './blind-index';
 
 // The field map the generator emits, its validation and its indexed form.

@@ -13,7 +13,9 @@ import { parseShard } from '../engine/shard';
 import { verifyTables } from '../engine/verify-values';
 import { formatMigration, formatStatus, formatVerify, toJson } from '../output/format-results';
 import { createProgressReporter } from '../output/progress-reporter';
+import { createIndexKeyCommand, type CreateIndexKeyFlags } from './create-index-key';
 import { findPrismaDebugHistories } from './prisma-debug-history';
+import { indexedTargets } from '../engine/table-target';
 import { openSession, resolveKeyringCipher, type CommonFlags, type Session } from './session';
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };
@@ -29,6 +31,8 @@ export const EXIT = { OK: 0, UNDONE: 1, USAGE: 2, FAILED: 3 } as const;
 
 interface MigrationFlags extends CommonFlags {
   readonly cryptoWorkers?: number;
+  /** reindex: recompute every entry. */
+  readonly full?: boolean;
   readonly dryRun?: boolean;
   readonly shard?: string;
   readonly checkpoint?: string | false;
@@ -118,21 +122,24 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
     ['encrypt', 'encrypt every plaintext value of the encrypted fields, in place'],
     ['rotate', 're-encrypt values whose data key the current generator key does not wrap'],
     ['decrypt', 'take every value back to plaintext (all encrypted fields, or those named)'],
+    ['reindex', 'rebuild blind index columns under the current index key (after an index-key rotation; --full after a change of normalization)'],
   ] as const) {
-    withMigrationFlags(withCommon(program.command(command)))
-      .description(description)
+    const subcommand = withMigrationFlags(withCommon(program.command(command))).description(description);
+    if (command === 'reindex') subcommand.option('--full', 'recompute every entry, not only those under an older index key or length');
+    subcommand
       .action(async (flags: MigrationFlags) => {
         await withSession(flags, io, async (session) => {
+          const targets = command === 'reindex' ? indexedTargets(session.targets, (flags.field ?? []).length > 0) : session.targets;
           const progress = createProgressReporter(io.stderr, { quiet: flags.quiet || flags.json });
           const shard = flags.shard ? parseShard(flags.shard) : undefined;
           let results: TableMigrationResult[];
           const db = await session.database();
           const debugHistories = await findPrismaDebugHistories(session.loaded.path, io.cwd);
-          const blindIndexer = command === 'encrypt' ? await session.blindIndexer() : undefined;
+          const blindIndexer = command === 'encrypt' || command === 'reindex' ? await session.blindIndexer() : undefined;
           const cipher = await session.cipher();
           const crypto = await cryptoFor(session, flags, cipher);
           try {
-            results = await runMigration(session.targets, {
+            results = await runMigration(targets, {
               db,
               crypto,
               afterWrite: () => debugHistories.forEach((clear) => clear()),
@@ -140,6 +147,7 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
               dialect: session.dialect,
               cipher,
               command,
+              ...(command === 'reindex' ? { full: flags.full ?? false } : {}),
               batchSize: session.batchSize,
               concurrency: session.concurrency,
               dryRun: flags.dryRun ?? false,
@@ -156,6 +164,20 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
         });
       });
   }
+
+  program
+    .command('keys')
+    .description('blind index keys')
+    .command('create-index-key')
+    .description('print (or --out: append to a file, mode 0600) a new blind index key, encrypted with the config\'s keyring')
+    .option('-c, --config <path>', 'config module (default: prisma-kms.config.{ts,js,mjs,cjs} in the working directory)')
+    .option('--version <n>', 'key version: 1 for the first, one more than the highest in use for a rotation', positiveInteger, 1)
+    .option('--out <file>', 'append the key to this file (created with mode 0600) instead of printing it')
+    .action(async (flags: CreateIndexKeyFlags) => {
+      const created = await createIndexKeyCommand(flags, io.cwd);
+      if (created.path === undefined) io.stdout.write(`${created.message}\n`);
+      else io.stderr.write(`prisma-kms: index key version ${flags.version} appended to ${created.path}\n`);
+    });
 
   withCommon(program.command('verify'))
     .description('decrypt every value and report each one that fails, by model, field and primary key (changes nothing)')

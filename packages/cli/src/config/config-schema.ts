@@ -50,6 +50,13 @@ export const configSchema = z.object({
   provider: providerSchema.optional(),
   keyrings: z.record(z.string(), providedSchema).optional(),
   blindIndexer: providedSchema.optional(),
+  keyring: providedSchema.optional(),
+  indexKeyContext: z
+    .record(z.string(), z.string())
+    .refine((context) => Object.keys(context).every((k) => !k.startsWith('prisma-kms:') && !k.startsWith('aws-crypto-')), {
+      message: 'keys starting with prisma-kms: or aws-crypto- are reserved',
+    })
+    .optional(),
   checkpointDir: z.string().min(1).optional(),
   batchSize: z.number().int().positive().optional(),
   concurrency: z.number().int().positive().optional(),

@@ -2,7 +2,7 @@
  * What a `prisma-kms.config.ts` module exports: the same field map, cipher and database the
  * application uses, so the CLI encrypts exactly what the extension will later decrypt.
  */
-import type { BlindIndexer, FieldCipher } from '@prisma-kms/field-crypto';
+import type { BlindIndexer, FieldCipher, KeyringNode } from '@prisma-kms/field-crypto';
 
 /** The slice of a Prisma client the CLI uses: raw SQL only, so every driver adapter works. */
 export interface RawSqlClient {
@@ -19,8 +19,8 @@ export type { FieldRef } from '@prisma-kms/field-crypto';
  */
 export type MigrationCipher = Pick<FieldCipher, 'encryptMany' | 'decryptMany' | 'decrypt' | 'inspect' | 'currentWrappingKey'>;
 
-/** The slice of field-crypto's `BlindIndexer` the CLI uses. */
-export type MigrationBlindIndexer = Pick<BlindIndexer, 'compute'>;
+/** The slice of field-crypto's `BlindIndexer` the CLI uses (`encrypt` computes; `reindex` also checks entries' versions). */
+export type MigrationBlindIndexer = Pick<BlindIndexer, 'compute' | 'isCurrent' | 'currentVersion'>;
 
 /** A value or a (possibly async) factory of it: factories run only when a command needs them. */
 export type Provide<T> = T | (() => T | Promise<T>);
@@ -72,6 +72,16 @@ export interface PrismaKmsConfig {
    * selected field has `@encrypted(hash: ...)`: its index column is filled as the value is encrypted.
    */
   blindIndexer?: Provide<MigrationBlindIndexer>;
+  /**
+   * The application's keyring (the one its cipher uses), or a factory of it: `keys create-index-key`
+   * encrypts new blind index keys with it, so they load with `loadIndexKeys(keyring, ...)`.
+   */
+  keyring?: Provide<KeyringNode>;
+  /**
+   * Extra encryption context of index key messages, if the application's `loadIndexKeys` passes one
+   * (`{ encryptionContext }`); keys in the `prisma-kms:` and `aws-crypto-` namespaces are reserved.
+   */
+  indexKeyContext?: Readonly<Record<string, string>>;
   /** Other ciphers `verify --keyring <name>` can use, e.g. one with only the recovery keyring. */
   keyrings?: Record<string, Provide<MigrationCipher>>;
   /** Directory for checkpoint files; default `.prisma-kms` in the working directory. */

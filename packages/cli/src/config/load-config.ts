@@ -71,7 +71,7 @@ export async function loadConfig(path: string): Promise<LoadedConfig> {
 }
 
 /** Resolves a {@link Provide} value: calls a factory, awaits a promise. */
-export async function provide<T extends object>(value: Provide<T>, what: 'cipher' | 'database' | 'blindIndexer'): Promise<T> {
+export async function provide<T extends object>(value: Provide<T>, what: 'cipher' | 'database' | 'blindIndexer' | 'keyring'): Promise<T> {
   try {
     return typeof value === 'function' ? await (value as () => T | Promise<T>)() : value;
   } catch (error) {

@@ -1,6 +1,7 @@
 /**
  * `status`: per model and field, how many values are null, plaintext, ciphertext under the current
- * generator key, and ciphertext under other keys (by wrapping key). Reads only; parses headers only.
+ * generator key, ciphertext under other keys (by wrapping key), and damaged (malformed) messages.
+ * Reads only; parses headers only.
  */
 import type { MigrationCipher, RawSqlClient } from '../config/define-config';
 import type { Dialect } from '../sql/dialect';
@@ -24,6 +25,8 @@ export interface FieldStatus {
   readonly current: number;
   /** Ciphertext under other keys only: what `rotate` would re-encrypt. */
   readonly otherKeys: number;
+  /** Damaged messages (start like one, do not parse): no command touches them; `verify` lists them. */
+  readonly malformed: number;
   /** `otherKeys` by the wrapping keys of the value (several joined with ` + `). */
   readonly byWrappingKey: Readonly<Record<string, number>>;
 }
@@ -47,7 +50,7 @@ export async function collectStatus(
   for (const target of targets) {
     const key = await keyColumns(options.db, options.dialect.provider, target);
     const total = await countRows(options.db, options.dialect, target, key, undefined);
-    const counts = target.encrypted.map(() => ({ null: 0, plaintext: 0, current: 0, otherKeys: 0, byWrappingKey: {} as Record<string, number> }));
+    const counts = target.encrypted.map(() => ({ null: 0, plaintext: 0, current: 0, otherKeys: 0, malformed: 0, byWrappingKey: {} as Record<string, number> }));
     let scanned = 0;
     const batches = readTable(options.db, target, { dialect: options.dialect, key, batchSize: options.batchSize, after: null });
     await runPipeline(batches, 1, async (batch) => {

@@ -16,6 +16,7 @@ const states: Record<string, ValueState> = {
   plain: { kind: 'plaintext' },
   cur: { kind: 'current' },
   old: { kind: 'other-key', wrappingKeys: ['k:old'] },
+  bad: { kind: 'malformed', reason: 'truncated' },
 };
 const classify = (value: string | null): ValueState => (value === null ? { kind: 'null' } : states[value.split('-')[0]!]!);
 
@@ -40,6 +41,22 @@ describe('actionFor', () => {
   });
 });
 
+describe('malformed values', () => {
+  it('no command has an action for a damaged message: it is never taken for plaintext', () => {
+    for (const command of ['encrypt', 'rotate', 'decrypt'] as const) expect(actionFor(command, states.bad!)).toBeUndefined();
+  });
+
+  it('planBatch reports them by row and column, with the reason, and plans the rest', () => {
+    const rows: ReadRow[] = [{ key: [1], values: ['bad-x', 'plain-y'] }, { key: [2], values: ['cur-z', 'bad-w'] }];
+    for (const command of ['encrypt', 'rotate', 'decrypt'] as const) {
+      const plan = planBatch(command, rows, classify);
+      expect(plan.malformed).toEqual([{ row: 0, column: 0, reason: 'truncated' }, { row: 1, column: 1, reason: 'truncated' }]);
+      expect(plan.work.some((w) => w.value.startsWith('bad'))).toBe(false);
+    }
+    expect(planBatch('encrypt', rows, classify).work).toEqual([{ row: 0, column: 1, action: 'encrypt', value: 'plain-y' }]);
+  });
+});
+
 describe('planBatch and buildBatchWrite', () => {
   const rows: ReadRow[] = [
     { key: [1], values: ['plain-a', 'cur-a'] },
@@ -48,7 +65,7 @@ describe('planBatch and buildBatchWrite', () => {
   ];
 
   it('plans every value that needs the command, by row and column', () => {
-    expect(planBatch('encrypt', rows, classify)).toEqual([
+    expect(planBatch('encrypt', rows, classify).work).toEqual([
       { row: 0, column: 0, action: 'encrypt', value: 'plain-a' },
       { row: 2, column: 0, action: 'encrypt', value: 'plain-c' },
       { row: 2, column: 1, action: 'encrypt', value: 'plain-d' },
@@ -56,7 +73,7 @@ describe('planBatch and buildBatchWrite', () => {
   });
 
   it('writes only rows that change, each change carrying the value read', () => {
-    const work = planBatch('encrypt', rows, classify);
+    const work = planBatch('encrypt', rows, classify).work;
     const write = buildBatchWrite(target, rows, work, [
       { ok: true, value: 'X-a' },
       { ok: true, value: 'X-c' },
@@ -71,18 +88,18 @@ describe('planBatch and buildBatchWrite', () => {
   });
 
   it('aligns changes with the changed columns, null where a row keeps a column', () => {
-    const work = planBatch('encrypt', rows, classify);
+    const work = planBatch('encrypt', rows, classify).work;
     const write = buildBatchWrite(target, rows, work, work.map((w) => ({ ok: true, value: `E(${w.value})` })));
     expect(write.columns).toEqual([{ column: 'name', guarded: true }, { column: 'email_col', guarded: true }]);
     expect(write.rows[0]!.changes).toEqual([{ next: 'E(plain-a)', previous: 'plain-a' }, null]);
   });
 
   it('Precondition: one outcome per planned value', () => {
-    expect(() => buildBatchWrite(target, rows, planBatch('encrypt', rows, classify), [])).toThrow(RangeError);
+    expect(() => buildBatchWrite(target, rows, planBatch('encrypt', rows, classify).work, [])).toThrow(RangeError);
   });
 
   it('writes the blind index of a newly encrypted value, unguarded, after the guarded columns', () => {
-    const work = planBatch('encrypt', rows, classify);
+    const work = planBatch('encrypt', rows, classify).work;
     const write = buildBatchWrite(target, rows, work, work.map((w) => ({ ok: true, value: `E(${w.value})` })), (column, plaintext) => `H${column}(${plaintext})`);
     expect(write.columns).toEqual([
       { column: 'name', guarded: true },
@@ -94,7 +111,7 @@ describe('planBatch and buildBatchWrite', () => {
   });
 
   it('does not touch the blind index when decrypting', () => {
-    const work = planBatch('decrypt', rows, classify);
+    const work = planBatch('decrypt', rows, classify).work;
     const write = buildBatchWrite(target, rows, work, work.map(() => ({ ok: true, value: 'p' })), () => 'never');
     expect(write.columns.every((c) => c.guarded)).toBe(true);
   });

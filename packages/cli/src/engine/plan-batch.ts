@@ -8,15 +8,39 @@ import type { TableTarget } from './table-target';
 import type { ClassifyValue, ValueState } from './value-state';
 
 /** The commands that change stored values. */
-export type MigrationCommand = 'encrypt' | 'rotate' | 'decrypt';
+export type ValueCommand = 'encrypt' | 'rotate' | 'decrypt';
 
-/** What one value needs: encrypt plaintext, decrypt and encrypt again under the current key, or decrypt. */
-export type ValueAction = 'encrypt' | 'reencrypt' | 'decrypt';
+/** The commands the migration engine runs: those that change values, and `reindex` (blind index columns). */
+export type MigrationCommand = ValueCommand | 'reindex';
 
-/** A row as read: its primary key (in key order) and the selected encrypted columns (in target order). */
+/**
+ * What one value needs: encrypt plaintext, decrypt and encrypt again under the current key, decrypt;
+ * for `reindex`, its plaintext (as it is, or decrypted) to compute its blind index from.
+ */
+export type ValueAction = 'encrypt' | 'reencrypt' | 'decrypt' | 'index-plaintext' | 'index-ciphertext';
+
+/**
+ * A row as read: its primary key (in key order), the selected encrypted columns (in target order) and,
+ * when the reader was asked for them, their blind index columns (aligned; null where a field has none).
+ */
 export interface ReadRow {
   readonly key: readonly unknown[];
   readonly values: ReadonlyArray<string | null>;
+  readonly indexes?: ReadonlyArray<string | null>;
+}
+
+/** A value that starts like an Encryption SDK message but does not parse: left alone and reported. */
+export interface MalformedValue {
+  readonly row: number;
+  readonly column: number;
+  /** field-crypto's check that failed (`truncated`, ...); never bytes of the value. */
+  readonly reason: string;
+}
+
+/** What a batch needs: the values to transform, and the damaged ones no command may touch. */
+export interface BatchPlan {
+  readonly work: PlannedValue[];
+  readonly malformed: MalformedValue[];
 }
 
 /** One value the batch must transform. */
@@ -40,7 +64,7 @@ export type ValueOutcome = { readonly ok: true; readonly value: string } | { rea
  * actionFor('encrypt', { kind: 'current' });   // undefined: never encrypted twice
  * ```
  */
-export function actionFor(command: MigrationCommand, state: ValueState): ValueAction | undefined {
+export function actionFor(command: ValueCommand, state: ValueState): ValueAction | undefined {
   switch (command) {
     case 'encrypt':
       return state.kind === 'plaintext' ? 'encrypt' : undefined;
@@ -51,16 +75,26 @@ export function actionFor(command: MigrationCommand, state: ValueState): ValueAc
   }
 }
 
-/** Every value of `rows` that `command` must transform, row by row, column by column. */
-export function planBatch(command: MigrationCommand, rows: readonly ReadRow[], classify: ClassifyValue): PlannedValue[] {
+/**
+ * Every value of `rows` that `command` must transform, row by row, column by column, and the malformed
+ * values, which no command transforms.
+ */
+export function planBatch(command: ValueCommand, rows: readonly ReadRow[], classify: ClassifyValue): BatchPlan {
   const work: PlannedValue[] = [];
+  const malformed: MalformedValue[] = [];
   rows.forEach((row, r) => {
     row.values.forEach((value, c) => {
-      const action = value === null ? undefined : actionFor(command, classify(value));
-      if (action !== undefined && value !== null) work.push({ row: r, column: c, action, value });
+      if (value === null) return;
+      const state = classify(value);
+      if (state.kind === 'malformed') {
+        malformed.push({ row: r, column: c, reason: state.reason });
+        return;
+      }
+      const action = actionFor(command, state);
+      if (action !== undefined) work.push({ row: r, column: c, action, value });
     });
   });
-  return work;
+  return { work, malformed };
 }
 
 /** One compare-and-set UPDATE's worth of changes, and the values that could not be transformed. */

@@ -1,6 +1,6 @@
 /**
- * `encrypt`, `rotate` and `decrypt`: read a batch in key order, plan it (parsing decides), run one
- * batch of crypto, write it back in ONE compare-and-set UPDATE; several batches in flight; a
+ * `encrypt`, `rotate`, `decrypt` and `reindex`: read a batch in key order, plan it (parsing decides),
+ * run one batch of crypto, write it back in ONE compare-and-set UPDATE; several batches in flight; a
  * checkpoint after every contiguous run of finished batches.
  */
 import type { MigrationBlindIndexer, MigrationCipher, RawSqlClient } from '../config/define-config';
@@ -9,14 +9,15 @@ import type { Dialect, KeyColumn } from '../sql/dialect';
 import { runPipeline } from './batch-pipeline';
 import type { CheckpointIdentity, CheckpointStore } from './checkpoint';
 import { CompletionTracker } from './completion-tracker';
-import { buildBatchWrite, planBatch, type MigrationCommand } from './plan-batch';
+import { buildBatchWrite, planBatch, type BatchPlan, type BatchWrite, type MigrationCommand, type PlannedValue, type ReadRow, type ValueOutcome } from './plan-batch';
+import { buildReindexWrite, planReindex } from './plan-reindex';
 import { formatShard, shardsInSql, type ShardSpec } from './shard';
 import { executeStatement, keyColumns, queryRows } from './sql-runner';
 import { readTable } from './table-reader';
 import type { TableTarget } from './table-target';
 import { inThreadCrypto, type BatchCrypto } from './batch-crypto';
 import { transformValues } from './transform-values';
-import { valueClassifier, wrappingKeyLabel } from './value-state';
+import { MALFORMED_FAILURE, valueClassifier, wrappingKeyLabel, type ClassifyValue } from './value-state';
 
 /** How many individual failures a result lists (all are counted). */
 export const MAX_LISTED_FAILURES = 1000;
@@ -27,8 +28,13 @@ export interface ValueFailure {
   readonly field: string;
   /** Primary key by column name. */
   readonly key: Readonly<Record<string, unknown>>;
-  /** The cipher's error code, or `PLAINTEXT` (verify) for a value that was never encrypted. */
+  /**
+   * The cipher's error code, `MALFORMED` for a damaged message (left as it is by every command), or
+   * `PLAINTEXT` (verify) for a value that was never encrypted.
+   */
   readonly code: string;
+  /** For `MALFORMED`: field-crypto's check that failed (`truncated`, ...). */
+  readonly reason?: string;
 }
 
 /** Progress of one table, reported after every batch. */
@@ -51,9 +57,11 @@ export interface MigrationOptions {
   readonly cipher: MigrationCipher;
   /** Where the crypto runs; default: this thread, with `cipher`. */
   readonly crypto?: BatchCrypto;
-  /** Fills blind index columns on `encrypt`; required when a target field has one. */
+  /** Fills blind index columns on `encrypt` (required when a target field has one); required by `reindex`. */
   readonly blindIndexer?: MigrationBlindIndexer;
   readonly command: MigrationCommand;
+  /** `reindex`: recompute every entry, not only those under an older index key or length (after a change of normalization). */
+  readonly full?: boolean;
   readonly batchSize: number;
   readonly concurrency: number;
   readonly dryRun?: boolean;
@@ -112,6 +120,9 @@ export async function runMigration(targets: readonly TableTarget[], options: Mig
       );
     }
   }
+  if (options.command === 'reindex' && !options.blindIndexer) {
+    throw new CliError('CONFIG_INVALID', 'reindex needs the config\'s blindIndexer (createBlindIndexer(await loadIndexKeys(...)))');
+  }
   const currentKey = await options.cipher.currentWrappingKey();
   const classify = valueClassifier((value) => options.cipher.inspect(value), currentKey);
   const results: TableMigrationResult[] = [];
@@ -124,7 +135,7 @@ export async function runMigration(targets: readonly TableTarget[], options: Mig
 async function migrateTable(
   target: TableTarget,
   options: MigrationOptions,
-  classify: ReturnType<typeof valueClassifier>,
+  classify: ClassifyValue,
   currentKeyLabel: string,
 ): Promise<TableMigrationResult> {
   const { db, dialect, command } = options;
@@ -137,6 +148,7 @@ async function migrateTable(
     fields: target.encrypted.map((c) => c.field),
     shard: options.shard ? formatShard(options.shard) : null,
     ...(command === 'rotate' ? { targetKey: currentKeyLabel } : {}),
+    ...(command === 'reindex' ? { targetKey: `index-key-v${options.blindIndexer!.currentVersion}${options.full ? '-full' : ''}` } : {}),
   };
   const checkpoints = options.dryRun ? null : options.checkpoints;
   const resume = checkpoints?.load(identity) ?? null;
@@ -148,15 +160,15 @@ async function migrateTable(
   const failures: ValueFailure[] = [];
   const fieldOf = (column: number) => ({ model: target.model, field: target.encrypted[column]!.field });
   const indexer = options.blindIndexer;
-  const blindIndex = indexer
-    ? (column: number, plaintext: string): string => {
-        const info = target.encrypted[column]!.blindIndex!;
-        return indexer.compute(fieldOf(column), plaintext, {
-          normalize: info.normalize as Parameters<MigrationBlindIndexer['compute']>[2]['normalize'],
-          ...(info.bytes !== undefined ? { bytes: info.bytes } : {}),
-        });
-      }
-    : undefined;
+  const hashOptions = (column: number): Parameters<MigrationBlindIndexer['compute']>[2] => {
+    const info = target.encrypted[column]!.blindIndex!;
+    return {
+      normalize: info.normalize as Parameters<MigrationBlindIndexer['compute']>[2]['normalize'],
+      ...(info.bytes !== undefined ? { bytes: info.bytes } : {}),
+    };
+  };
+  const blindIndex = indexer ? (column: number, plaintext: string): string => indexer.compute(fieldOf(column), plaintext, hashOptions(column)) : undefined;
+  const planner = batchPlanner(target, options, classify, (column, stored) => indexer!.isCurrent(stored, hashOptions(column)), blindIndex);
 
   const report = (): void =>
     options.onProgress?.({
@@ -176,23 +188,32 @@ async function migrateTable(
     batchSize: options.batchSize,
     after: resume?.after ?? null,
     ...(options.shard ? { shard: options.shard } : {}),
+    withIndexes: command === 'reindex',
   });
 
   await runPipeline(batches, options.concurrency, async (batch) => {
     tracker.started(batch.seq, batch.lastKey);
-    const work = planBatch(command, batch.rows, classify);
+    const { work, malformed } = planner.plan(batch.rows);
     counters.planned += work.length;
     let clean = true;
+    const fail = (failure: { row: number; column: number; code: string; reason?: string }): void => {
+      counters.failed++;
+      clean = false;
+      if (failures.length < MAX_LISTED_FAILURES) {
+        failures.push({
+          ...fieldOf(failure.column),
+          key: keyRecord(target, batch.rows[failure.row]!.key),
+          code: failure.code,
+          ...(failure.reason !== undefined ? { reason: failure.reason } : {}),
+        });
+      }
+    };
+    // A damaged message is never plaintext: no command touches it, every one reports it.
+    for (const value of malformed) fail({ ...value, code: MALFORMED_FAILURE });
     if (!options.dryRun && work.length > 0) {
       const outcomes = await transformValues(crypto, work, fieldOf);
-      const write = buildBatchWrite(target, batch.rows, work, outcomes, blindIndex);
-      for (const failure of write.failed) {
-        counters.failed++;
-        clean = false;
-        if (failures.length < MAX_LISTED_FAILURES) {
-          failures.push({ ...fieldOf(failure.column), key: keyRecord(target, batch.rows[failure.row]!.key), code: failure.code });
-        }
-      }
+      const write = planner.write(batch.rows, work, outcomes);
+      write.failed.forEach(fail);
       if (write.rows.length > 0) {
         await options.beforeWrite?.({ model: target.model, keys: write.rows.map((row) => row.key) });
         const statement = dialect.updateBatch({
@@ -233,6 +254,33 @@ async function migrateTable(
     failureCount: counters.failed,
     failures,
     resumed: resume !== null,
+  };
+}
+
+/** How one command plans a batch and turns the crypto's outcomes into its UPDATE. */
+interface BatchPlanner {
+  plan(rows: readonly ReadRow[]): BatchPlan;
+  write(rows: readonly ReadRow[], work: readonly PlannedValue[], outcomes: readonly ValueOutcome[]): BatchWrite;
+}
+
+function batchPlanner(
+  target: TableTarget,
+  options: MigrationOptions,
+  classify: ClassifyValue,
+  isCurrent: (column: number, stored: string) => boolean,
+  blindIndex: ((column: number, plaintext: string) => string) | undefined,
+): BatchPlanner {
+  const { command } = options;
+  if (command === 'reindex') {
+    const full = options.full ?? false;
+    return {
+      plan: (rows) => planReindex(target, rows, classify, { full, isCurrent }),
+      write: (rows, work, outcomes) => buildReindexWrite(target, rows, work, outcomes, blindIndex!),
+    };
+  }
+  return {
+    plan: (rows) => planBatch(command, rows, classify),
+    write: (rows, work, outcomes) => buildBatchWrite(target, rows, work, outcomes, blindIndex),
   };
 }
 

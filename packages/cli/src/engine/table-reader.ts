@@ -24,6 +24,8 @@ export interface ReadOptions {
   /** Resume strictly after this key. */
   readonly after: readonly unknown[] | null;
   readonly shard?: ShardSpec;
+  /** Also read the blind index column of each encrypted column that has one (`ReadRow.indexes`). */
+  readonly withIndexes?: boolean;
 }
 
 /** Yields the table's batches in key order until a short batch says the table is done. */
@@ -31,6 +33,8 @@ export async function* readTable(db: RawSqlClient, target: TableTarget, options:
   const sqlShard = options.shard && shardsInSql(target.primaryKey) ? options.shard : undefined;
   const hashShard = options.shard && !sqlShard ? options.shard : undefined;
   const columns = target.encrypted.map((c) => c.column);
+  // index columns follow the encrypted ones; `indexAt[c]` is the selected position of column c's index
+  const indexAt = target.encrypted.map((c) => (options.withIndexes && c.blindIndex ? columns.push(c.blindIndex.column) - 1 : -1));
   let after = options.after;
   for (let seq = 0; ; seq++) {
     const statement = options.dialect.selectBatch({
@@ -43,7 +47,7 @@ export async function* readTable(db: RawSqlClient, target: TableTarget, options:
     });
     const raw = await queryRows<Record<string, unknown>>(db, statement, `reading table "${target.table}"`);
     if (raw.length === 0) return;
-    const all = raw.map((record) => toReadRow(record, options.key.length, columns.length));
+    const all = raw.map((record) => toReadRow(record, options.key.length, target.encrypted.length, options.withIndexes ? indexAt : undefined));
     const lastKey = all[all.length - 1]!.key;
     const rows = hashShard ? all.filter((row) => shardOfKey(row.key, hashShard.count) === hashShard.index) : all;
     yield { seq, rows, lastKey, scanned: all.length };
@@ -52,12 +56,13 @@ export async function* readTable(db: RawSqlClient, target: TableTarget, options:
   }
 }
 
-function toReadRow(record: Record<string, unknown>, keyCount: number, columnCount: number): ReadRow {
+function toReadRow(record: Record<string, unknown>, keyCount: number, columnCount: number, indexAt: readonly number[] | undefined): ReadRow {
   const key: unknown[] = [];
   for (let i = 0; i < keyCount; i++) key.push(record[`k${i}`]);
   const values: Array<string | null> = [];
   for (let i = 0; i < columnCount; i++) values.push(asStoredString(record[`c${i}`]));
-  return { key, values };
+  if (!indexAt) return { key, values };
+  return { key, values, indexes: indexAt.map((at) => (at < 0 ? null : asStoredString(record[`c${at}`]))) };
 }
 
 /** Encrypted columns are `String`; a driver may hand back a Buffer for a binary collation. */

@@ -103,6 +103,25 @@ export function selectTargets(fieldMap: FieldMap, selection: TargetSelection = {
   return targets;
 }
 
+/**
+ * The targets narrowed to encrypted columns with a blind index (`reindex`); tables left without any are
+ * dropped. With `strict` (fields were named on the command line), naming a field without one is an error.
+ *
+ * @example
+ * ```ts
+ * indexedTargets(selectTargets(fieldMap, { models: ['User'] }), false); // User with only `email` (hash: emailHash)
+ * ```
+ */
+export function indexedTargets(targets: readonly TableTarget[], strict: boolean): TableTarget[] {
+  const unindexed = targets.flatMap((t) => t.encrypted.filter((c) => !c.blindIndex).map((c) => `${t.model}.${c.field}`));
+  if (strict && unindexed.length > 0) {
+    throw new CliError('UNKNOWN_SELECTION', `${unindexed.join(', ')} ${unindexed.length > 1 ? 'have' : 'has'} no blind index (@encrypted(hash: ...)) to rebuild`);
+  }
+  return targets
+    .map((t) => ({ ...t, encrypted: t.encrypted.filter((c) => c.blindIndex) }))
+    .filter((t) => t.encrypted.length > 0);
+}
+
 interface FieldFilter {
   readonly model: string | undefined;
   readonly field: string;

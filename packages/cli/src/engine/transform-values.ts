@@ -1,6 +1,7 @@
 /**
- * Runs the crypto a planned batch needs in as few calls as possible: one decrypt (for decrypt and
- * rotate) and one `encryptMany` (for encrypt, and rotate's plaintexts). Values that do not decrypt
+ * Runs the crypto a planned batch needs in as few calls as possible: one decrypt (for decrypt, rotate
+ * and reindex) and one `encryptMany` (for encrypt, and rotate's plaintexts). Reindex's outcome is the
+ * plaintext its index is computed from. Values that do not decrypt
  * become failed outcomes (left as they are, reported); the rest go ahead.
  */
 import { CliError, describeCause, isCliError } from '../errors';
@@ -20,13 +21,15 @@ export async function transformValues(
   const outcomes: ValueOutcome[] = new Array(work.length);
   const decryptIndexes: number[] = [];
   work.forEach((item, i) => {
-    if (item.action !== 'encrypt') decryptIndexes.push(i);
+    if (item.action === 'index-plaintext') outcomes[i] = { ok: true, value: item.value };
+    else if (item.action !== 'encrypt') decryptIndexes.push(i);
   });
   const decrypted = await crypto.decryptEach(decryptIndexes.map((i) => ({ value: work[i]!.value, field: fieldOf(work[i]!.column) })));
   const plaintexts = new Map<number, string>();
   decryptIndexes.forEach((i, d) => {
     const result = decrypted[d]!;
-    if (!result.ok || work[i]!.action === 'decrypt') outcomes[i] = result;
+    // reencrypt goes on to encryptMany; decrypt and index-ciphertext end with the plaintext
+    if (!result.ok || work[i]!.action !== 'reencrypt') outcomes[i] = result;
     else plaintexts.set(i, result.value);
   });
   const encryptIndexes: number[] = [];

@@ -1,16 +1,24 @@
 /**
  * What a stored value is, decided by parsing its header (never by guessing from characters): null,
- * plaintext, ciphertext whose data key the current generator key wraps, or ciphertext under other
- * keys only.
+ * plaintext, ciphertext whose data key the current generator key wraps, ciphertext under other keys
+ * only, or a damaged message (malformed), which is never taken for plaintext.
  */
 import type { StoredValue, WrappingKeyRef } from '@prisma-kms/field-crypto';
+
+/** The failure code reported for a malformed value (with field-crypto's `reason`). */
+export const MALFORMED_FAILURE = 'MALFORMED';
 
 /** The state of one stored value. */
 export type ValueState =
   | { readonly kind: 'null' }
   | { readonly kind: 'plaintext' }
   | { readonly kind: 'current' }
-  | { readonly kind: 'other-key'; readonly wrappingKeys: readonly string[] };
+  | { readonly kind: 'other-key'; readonly wrappingKeys: readonly string[] }
+  /**
+   * Starts like an Encryption SDK message but does not parse (truncated, corrupt). Every command leaves
+   * it as it is and reports it: encrypting it again would bury the original for good.
+   */
+  | { readonly kind: 'malformed'; readonly reason: string };
 
 /** A value's state. */
 export type ClassifyValue = (value: string | null) => ValueState;
@@ -30,7 +38,8 @@ export function valueClassifier(inspect: (value: string) => StoredValue, current
   return (value) => {
     if (value === null) return NULL_STATE;
     const stored = inspect(value);
-    if (stored.kind !== 'ciphertext') return PLAINTEXT_STATE;
+    if (stored.kind === 'plaintext') return PLAINTEXT_STATE;
+    if (stored.kind === 'malformed') return { kind: 'malformed', reason: stored.reason };
     const keys = stored.wrappingKeys.map(wrappingKeyLabel);
     if (current !== undefined && keys.includes(current)) return CURRENT_STATE;
     return { kind: 'other-key', wrappingKeys: keys };

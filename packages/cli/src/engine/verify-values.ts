@@ -1,7 +1,8 @@
 /**
  * `verify`: decrypts every stored value with the given cipher (the configured one, or e.g. a
  * recovery-only one) and reports each value that does not decrypt, by model, field and primary key.
- * Changes nothing. A plaintext value in an encrypted column is a failure too (`PLAINTEXT`).
+ * Changes nothing. A plaintext value in an encrypted column is a failure too (`PLAINTEXT`), and so is a
+ * damaged message (`MALFORMED`, with field-crypto's reason).
  */
 import type { MigrationCipher, RawSqlClient } from '../config/define-config';
 import type { Dialect } from '../sql/dialect';
@@ -12,7 +13,7 @@ import { keyColumns } from './sql-runner';
 import { readTable } from './table-reader';
 import type { TableTarget } from './table-target';
 import { inThreadCrypto, type BatchCrypto } from './batch-crypto';
-import { valueClassifier } from './value-state';
+import { MALFORMED_FAILURE, valueClassifier } from './value-state';
 
 /** The failure code of a value that is still plaintext. */
 export const PLAINTEXT_FAILURE = 'PLAINTEXT';
@@ -70,8 +71,11 @@ export async function verifyTables(targets: readonly TableTarget[], options: Ver
           if (value === null) return;
           checked++;
           const field = target.encrypted[c]!.field;
-          if (classify(value).kind === 'plaintext') {
+          const state = classify(value);
+          if (state.kind === 'plaintext') {
             record({ model: target.model, field, key: keyRecord(target, row.key), code: PLAINTEXT_FAILURE });
+          } else if (state.kind === 'malformed') {
+            record({ model: target.model, field, key: keyRecord(target, row.key), code: MALFORMED_FAILURE, reason: state.reason });
           } else {
             items.push({ row: r, column: c, value });
           }

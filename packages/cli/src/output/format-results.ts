@@ -5,6 +5,7 @@
 import type { FieldStatus } from '../engine/collect-status';
 import type { TableMigrationResult, ValueFailure } from '../engine/run-migration';
 import type { TableVerifyResult } from '../engine/verify-values';
+import { MALFORMED_FAILURE } from '../engine/value-state';
 
 /** JSON with bigint keys as strings and dates as ISO text. */
 export function toJson(value: unknown): string {
@@ -12,8 +13,8 @@ export function toJson(value: unknown): string {
 }
 
 export function formatStatus(report: { currentKey: string; fields: readonly FieldStatus[] }): string {
-  const header = ['model', 'field', 'rows', 'null', 'plaintext', 'current key', 'other keys'];
-  const lines = report.fields.map((f) => [f.model, f.field, f.rows, f.null, f.plaintext, f.current, f.otherKeys].map(String));
+  const header = ['model', 'field', 'rows', 'null', 'plaintext', 'current key', 'other keys', 'malformed'];
+  const lines = report.fields.map((f) => [f.model, f.field, f.rows, f.null, f.plaintext, f.current, f.otherKeys, f.malformed].map(String));
   const out = [`current generator key: ${report.currentKey}`, ...table([header, ...lines])];
   for (const field of report.fields) {
     for (const [key, count] of Object.entries(field.byWrappingKey)) {
@@ -23,7 +24,7 @@ export function formatStatus(report: { currentKey: string; fields: readonly Fiel
   return out.join('\n') + '\n';
 }
 
-const PAST_TENSE = { encrypt: 'encrypted', rotate: 're-encrypted', decrypt: 'decrypted' } as const;
+const PAST_TENSE = { encrypt: 'encrypted', rotate: 're-encrypted', decrypt: 'decrypted', reindex: 'reindexed' } as const;
 
 export function formatMigration(command: keyof typeof PAST_TENSE, results: readonly TableMigrationResult[], dryRun: boolean): string {
   const out: string[] = [];
@@ -37,6 +38,9 @@ export function formatMigration(command: keyof typeof PAST_TENSE, results: reado
   }
   if (results.some((r) => r.rowsSkipped > 0 || r.failureCount > 0)) {
     out.push('Some rows were left as they were; run the command again to pick them up.');
+  }
+  if (results.some((r) => r.failures.some((f) => f.code === MALFORMED_FAILURE))) {
+    out.push('MALFORMED values are damaged ciphertext (cut short or corrupt), left untouched: restore them from a backup; no rerun repairs them.');
   }
   return out.join('\n') + '\n';
 }
@@ -57,7 +61,7 @@ function formatFailure(failure: ValueFailure): string {
   const key = Object.entries(failure.key)
     .map(([name, value]) => `${name}=${value instanceof Date ? value.toISOString() : String(value)}`)
     .join(', ');
-  return `  ${failure.model}.${failure.field} [${key}]: ${failure.code}`;
+  return `  ${failure.model}.${failure.field} [${key}]: ${failure.code}${failure.reason !== undefined ? ` (${failure.reason})` : ''}`;
 }
 
 function table(rows: readonly (readonly string[])[]): string[] {

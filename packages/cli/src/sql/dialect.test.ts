@@ -55,7 +55,23 @@ describe.each(['postgresql', 'sqlite', 'mysql'])('%s SQL', (provider) => {
     expect(statement.params).toEqual(['acme', 1, 'N1', 'P1', 'H1', 'acme', 2, null, null, null]);
     expect(statement.sql).not.toMatch(/payload_hash.{0,40}(IS NOT DISTINCT|BINARY\))/);
     expect(statement.sql).toMatch(/COALESCE/);
-    expect(statement.sql).toMatch(provider === 'postgresql' ? /IS NOT DISTINCT FROM v\.o0/ : provider === 'sqlite' ? /= v\.column4 COLLATE BINARY/ : /CAST\(v\.o0 AS BINARY\)/);
+    expect(statement.sql).toMatch(provider === 'postgresql' ? /IS NOT DISTINCT FROM v\.o0/ : provider === 'sqlite' ? /IS v\.o0 COLLATE BINARY/ : /CAST\(v\.o0 AS BINARY\)/);
+  });
+
+  it('compares a guard-only column on every row without writing it, and guards null-safely', () => {
+    const statement = dialect.updateBatch({
+      table: 'users',
+      key: [{ column: 'id', sqlType: 'integer' }],
+      columns: [{ column: 'email', guarded: true, written: false }, { column: 'email_hash', guarded: true }],
+      rows: [{ key: [7], changes: [{ previous: 'CT' }, { next: 'v2$x', previous: null }] }],
+    });
+    // no next for the guard-only column: key, previous email, next hash, previous hash (NULL)
+    expect(statement.params).toEqual([7, 'CT', 'v2$x', null]);
+    const q = provider === 'mysql' ? '`' : '"';
+    expect(statement.sql).not.toMatch(new RegExp(`${q}email${q} = `));
+    expect(statement.sql).toMatch(/v\.n1 IS NULL OR/);
+    expect(statement.sql).not.toMatch(/v\.n0/);
+    expect(statement.sql).toMatch(provider === 'postgresql' ? /IS NOT DISTINCT FROM v\.o1/ : provider === 'sqlite' ? /IS v\.o1 COLLATE BINARY/ : /<=> CAST\(v\.o1 AS BINARY\)/);
   });
 
   it('quotes identifiers, doubling the quote character', () => {

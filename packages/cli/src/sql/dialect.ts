@@ -34,21 +34,25 @@ export interface SelectBatchSpec {
 }
 
 /**
- * One column's new value and, for a guarded column, the value read, which the row must still hold
- * for the write to apply.
+ * One column's new value and, for a guarded column, the value read (`null`: it was NULL), which the
+ * row must still hold for the write to apply. A guard-only column has no `next`.
  */
 export interface ValueChange {
-  readonly next: string;
-  readonly previous?: string;
+  readonly next?: string;
+  readonly previous?: string | null;
 }
 
 /**
- * A column an UPDATE writes. A guarded column is compared with the value read (compare-and-set);
- * an unguarded one (a blind index derived from a guarded column's plaintext) is only written.
+ * A column an UPDATE touches. A guarded column is compared with the value read (compare-and-set,
+ * null-safe, bytes); an unguarded one (a blind index derived from a guarded column's plaintext) is only
+ * written. A column with `written: false` is only compared (`reindex` guards the encrypted value it
+ * computed an index from without rewriting it).
  */
 export interface WriteColumn {
   readonly column: string;
   readonly guarded: boolean;
+  /** Default true. */
+  readonly written?: boolean;
 }
 
 export interface UpdateRow {

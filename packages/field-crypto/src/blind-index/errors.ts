@@ -56,7 +56,14 @@ export class BlindIndexError extends FieldCryptoError {
   }
 }
 
-/** True when `e` is a {@link BlindIndexError}. */
+/**
+ * True when `e` is a {@link BlindIndexError}.
+ *
+ * @example
+ * ```ts
+ * if (isBlindIndexError(e)) console.error(e.code, e.reason);
+ * ```
+ */
 export function isBlindIndexError(e: unknown): e is BlindIndexError {
   return e instanceof BlindIndexError;
 }

@@ -1,21 +1,14 @@
 import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy } from '@aws-crypto/client-node';
 import { randomBytes } from 'node:crypto';
+import { inspect } from 'node:util';
 import { FieldCryptoErrorCode, isFieldCryptoError } from '../errors';
 import { BlindIndexErrorReason, isBlindIndexError } from './errors';
 import { createIndexKey, INDEX_KEY_BYTES, INDEX_KEY_CONTEXT, indexKeyBytes, loadIndexKeys, splitIndexKeyMessages } from './index-key';
 import { randomAesKeyring } from './__tests__/keyrings';
+import { rejection } from '../__tests__/rejection';
 
 const sdk = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
 const keyring = randomAesKeyring();
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('createIndexKey', () => {
   test('returns a base64 Encryption SDK message that the SDK decrypts with the same keyring to a 32-byte key', async () => {
@@ -160,7 +153,7 @@ describe('loadIndexKeys', () => {
   test('a key set shows versions only: no key bytes when printed or serialized', async () => {
     const keys = await loadIndexKeys(keyring, [await createIndexKey(keyring, { version: 1 })]);
     const key = indexKeyBytes(keys, 1);
-    const printed = JSON.stringify(keys) + require('node:util').inspect(keys, { showHidden: true, depth: 10 });
+    const printed = JSON.stringify(keys) + inspect(keys, { showHidden: true, depth: 10 });
     for (const encoding of ['hex', 'base64'] as const) expect(printed).not.toContain(key.toString(encoding));
     expect(JSON.parse(JSON.stringify(keys))).toEqual({ current: 1, versions: [1] });
   });

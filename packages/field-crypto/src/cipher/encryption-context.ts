@@ -12,6 +12,7 @@ export interface FieldRef {
  * covered by its tags: renaming them would make every existing value fail the context check.
  */
 export const MODEL_CONTEXT_KEY = 'prisma-kms:model';
+/** The context key of the Prisma field name; see {@link MODEL_CONTEXT_KEY}. */
 export const FIELD_CONTEXT_KEY = 'prisma-kms:field';
 
 /** Namespaces reserved for us and for the SDK (`aws-crypto-public-key` of signed suites). */

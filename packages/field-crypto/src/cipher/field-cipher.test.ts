@@ -13,6 +13,7 @@ import {
   type FieldRef,
 } from '../index';
 import { CountingKeyring } from '../__tests__/counting-keyring';
+import { rejection } from '../__tests__/rejection';
 import { parseMessageHeader } from '../codec';
 
 const email: FieldRef = { model: 'User', field: 'email' };
@@ -25,15 +26,6 @@ function setup(options: { cache?: Parameters<typeof createFieldCipher>[0]['cache
   const keyring = new CountingKeyring(localAesKeyring({ key }));
   const cipher = createFieldCipher({ keyring, ...options });
   return { key, keyring, cipher };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Flips one bit of byte `index` (negative: from the end). */

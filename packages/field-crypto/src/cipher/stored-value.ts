@@ -33,6 +33,7 @@ export type StoredValue =
       readonly wrappingKeys: readonly WrappingKeyRef[];
     };
 
+/** The `providerId` of a data key wrapped by AWS KMS (its `keyId` is then the key ARN). Fixed by the SDK. */
 export const KMS_PROVIDER_ID = 'aws-kms';
 /** A raw AES keyring's provider info: key name, then tag length in bits (uint32), IV length (uint32), IV. */
 const RAW_AES_TAG_BITS = 128;

@@ -127,8 +127,8 @@ export function encodeWithHeader(
   if (length > MAX_FRAME_LENGTH) throw new CodecInputError('plaintext-too-long');
   const frameLength = length > header.frameLength ? length : header.frameLength;
 
-  const commitmentStart = SECTIONS_START + sections.length + 1 + 4;
-  const headerEnd = commitmentStart + COMMITMENT_LENGTH;
+  const headerEnd = SECTIONS_START + sections.length + HEADER_TAIL_LENGTH;
+  const commitmentStart = headerEnd - COMMITMENT_LENGTH;
   const bodyStart = headerEnd + TAG_LENGTH;
   const contentStart = bodyStart + FINAL_FRAME_HEADER_LENGTH;
   // Every byte is written below, so the uninitialized allocation never leaks old memory.

@@ -117,22 +117,16 @@ function readHeaderV2(bytes: Buffer): MessageHeader | MalformedReason {
   pos += 1;
   const frameLength = readUint32(bytes, pos);
   pos += 4;
-  return {
+  return assembleHeader(bytes, suite, sections, {
     version: 2,
-    suiteId: suite.id,
     messageId: bytes.subarray(3, 3 + MESSAGE_ID_LENGTH_V2),
-    encryptionContext: sections.encryptionContext,
-    encryptedDataKeys: sections.encryptedDataKeys,
     contentType,
     frameLength,
+    headerEnd,
     headerLength,
-    rawHeader: bytes.subarray(0, headerEnd),
     suiteData: bytes.subarray(pos, headerEnd),
     headerIv: V2_HEADER_IV,
-    headerAuthTag: bytes.subarray(headerEnd, headerLength),
-    bodyShape: readBodyShape(bytes, contentType, headerLength),
-    signed: suite.signed,
-  };
+  });
 }
 
 function readHeaderV1(bytes: Buffer): MessageHeader | MalformedReason {
@@ -157,20 +151,47 @@ function readHeaderV1(bytes: Buffer): MessageHeader | MalformedReason {
   pos += 4;
   if (bytes[pos] !== IV_LENGTH) return 'header-iv-length';
   pos += 1;
-  const frameLength = readUint32(bytes, pos);
-  return {
+  return assembleHeader(bytes, suite, sections, {
     version: 1,
-    suiteId: suite.id,
     messageId: bytes.subarray(4, 4 + MESSAGE_ID_LENGTH_V1),
+    contentType,
+    frameLength: readUint32(bytes, pos),
+    headerEnd,
+    headerLength,
+    suiteData: EMPTY,
+    headerIv: bytes.subarray(headerEnd, headerEnd + IV_LENGTH),
+  });
+}
+
+/** What each version's layout decides; everything else in a MessageHeader follows from it. */
+interface HeaderLayout {
+  readonly version: 1 | 2;
+  readonly messageId: Uint8Array;
+  readonly contentType: 'framed' | 'nonframed';
+  readonly frameLength: number;
+  /** End of the bytes the header tag covers; the (v1) IV and the tag follow. */
+  readonly headerEnd: number;
+  /** End of the header authentication fields, whose last TAG_LENGTH bytes are the tag. */
+  readonly headerLength: number;
+  readonly suiteData: Uint8Array;
+  readonly headerIv: Uint8Array;
+}
+
+function assembleHeader(bytes: Buffer, suite: AlgorithmSuite, sections: ContextAndKeys, layout: HeaderLayout): MessageHeader {
+  const { contentType, headerEnd, headerLength } = layout;
+  return {
+    version: layout.version,
+    suiteId: suite.id,
+    messageId: layout.messageId,
     encryptionContext: sections.encryptionContext,
     encryptedDataKeys: sections.encryptedDataKeys,
     contentType,
-    frameLength,
+    frameLength: layout.frameLength,
     headerLength,
     rawHeader: bytes.subarray(0, headerEnd),
-    suiteData: EMPTY,
-    headerIv: bytes.subarray(headerEnd, headerEnd + IV_LENGTH),
-    headerAuthTag: bytes.subarray(headerEnd + IV_LENGTH, headerLength),
+    suiteData: layout.suiteData,
+    headerIv: layout.headerIv,
+    headerAuthTag: bytes.subarray(headerLength - TAG_LENGTH, headerLength),
     bodyShape: readBodyShape(bytes, contentType, headerLength),
     signed: suite.signed,
   };

@@ -21,7 +21,9 @@ export interface LocalKeyNames {
 
 export type LocalAesKeySource = { readonly key: string | Uint8Array } | { readonly keyFile: string };
 
+/** The key namespace of {@link localAesKeyring} when none is given. Stored in every EDK: changing it orphans data. */
 export const DEFAULT_LOCAL_KEY_NAMESPACE = 'prisma-kms';
+/** The key name of {@link localAesKeyring} when none is given. Stored in every EDK: changing it orphans data. */
 export const DEFAULT_LOCAL_KEY_NAME = 'local-key';
 
 /**

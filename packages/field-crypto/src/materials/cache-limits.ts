@@ -25,6 +25,7 @@ export interface DataKeyCacheLimits {
   readonly capacity: number;
 }
 
+/** The limits a cipher uses when `cache` leaves them out: 5 minutes, 1,000 keys, and the SDK's maximum messages and bytes per key. */
 export const DEFAULT_CACHE_LIMITS: DataKeyCacheLimits = Object.freeze({
   maxAgeMs: 5 * 60 * 1000,
   maxMessages: Maximum.MESSAGES_PER_CACHED_KEY_LIMIT,

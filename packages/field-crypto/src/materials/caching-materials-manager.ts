@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   CommitmentPolicy,
-  NodeAlgorithmSuite,
+  type NodeAlgorithmSuite,
   NodeDefaultCryptographicMaterialsManager,
   EncryptedDataKey,
   type EncryptionContext,

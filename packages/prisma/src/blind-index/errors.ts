@@ -36,6 +36,11 @@ export class TruncatedIndexNegationError extends PrismaKmsError {
 /**
  * A write sets the column that holds a blind index. The extension computes it from the encrypted
  * field; a value written by hand would make the row unfindable. Code: `INVALID_FIELD_VALUE`.
+ *
+ * @example
+ * ```ts
+ * await prisma.user.update({ where: { id: 1 }, data: { emailHash: 'x' } }); // throws IndexFieldWriteError
+ * ```
  */
 export class IndexFieldWriteError extends PrismaKmsError {
   constructor(model: string, indexField: string, encryptedField: string) {

@@ -41,7 +41,14 @@ export class FieldMapError extends Error {
   }
 }
 
-/** Type guard that also works across duplicate copies of this package. */
+/**
+ * Type guard that also works across duplicate copies of this package.
+ *
+ * @example
+ * ```ts
+ * if (isFieldMapError(e)) console.error(e.code, e.message); // e.g. a stale map: regenerate it
+ * ```
+ */
 export function isFieldMapError(value: unknown): value is FieldMapError {
   return value instanceof FieldMapError || (value instanceof Error && value.name === 'FieldMapError' && 'code' in value);
 }

@@ -5,7 +5,7 @@
  */
 import { createBlindIndexer, createFieldCipher, createIndexKey, generateLocalKey, loadIndexKeys, localAesKeyring, type BlindIndexer, type FieldCipher, type KeyringNode } from '@prisma-kms/field-crypto';
 import { fieldEncryption, type FieldMap } from '@prisma-kms/prisma';
-import { createTestDatabase, type Provider, type TestDatabase, type TestPrismaClient } from '../harness';
+import { clientPool, createTestDatabase, type Provider, type TestDatabase, type TestPrismaClient } from '../harness';
 import { fieldMapFor } from '../extension/encrypted-database';
 
 function extend(client: TestPrismaClient, fields: FieldMap, cipher: FieldCipher, blindIndexer: BlindIndexer | undefined) {
@@ -47,12 +47,7 @@ export async function openIndexedDatabase(provider: Provider): Promise<IndexedDa
     return createBlindIndexer(keys);
   };
   const indexer = await indexerFor([1]);
-  const clients: TestPrismaClient[] = [];
-  const open = () => {
-    const client = db.client();
-    clients.push(client);
-    return client;
-  };
+  const { open, closeAndDrop } = clientPool(db);
   return {
     db,
     fields,
@@ -64,10 +59,7 @@ export async function openIndexedDatabase(provider: Provider): Promise<IndexedDa
     plain: open(),
     withIndexer: (other) => extend(open(), fields, cipher, other),
     indexerFor,
-    close: async () => {
-      await Promise.all(clients.map((client) => client.$disconnect()));
-      await db.drop();
-    },
+    close: closeAndDrop,
   };
 }
 

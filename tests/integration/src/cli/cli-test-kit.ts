@@ -20,9 +20,13 @@ export function newKey(name: string): NamedKey {
   return { name, key: randomBytes(32).toString('base64') };
 }
 
-/** A user's encrypted values: unicode in both normal forms, padding, an empty string, base64-looking text, a long value, nulls. */
+/**
+ * A user's encrypted values: unicode in both normal forms, padding, an empty string, text that starts like
+ * a message's base64 (with a space, so it is plaintext: pure base64 starting `AgR4` is judged a damaged
+ * message, see cli-malformed.test.ts), a long value, nulls.
+ */
 export function userValues(id: number): { name: string; email: string; phone: string | null } {
-  const names = [`Zoë ${id}`, `名前 ${id}`, `  padded ${id}  `, `e\u0301 decomposed ${id}`, '', `🎉 emoji ${id}`, `AgR4QUJD${id}`, `long ${'x'.repeat(1500)} ${id}`];
+  const names = [`Zoë ${id}`, `名前 ${id}`, `  padded ${id}  `, `e\u0301 decomposed ${id}`, '', `🎉 emoji ${id}`, `AgR4QUJD ${id}`, `long ${'x'.repeat(1500)} ${id}`];
   return {
     name: names[id % names.length]!,
     email: `user${id}@example.com`,

@@ -17,7 +17,7 @@ import {
 import { fieldEncryption, type FieldMap, type PlaintextMode } from '@prisma-kms/prisma';
 import { fieldMap as sqliteFieldMap } from '@prisma-kms/schema/sqlite/fields';
 import { fieldMap as postgresFieldMap } from '@prisma-kms/schema/postgresql/fields';
-import { createTestDatabase, type Provider, type TestDatabase, type TestPrismaClient } from '../harness';
+import { clientPool, createTestDatabase, type Provider, type TestDatabase, type TestPrismaClient } from '../harness';
 
 export function fieldMapFor(provider: Provider): FieldMap {
   switch (provider) {
@@ -68,12 +68,7 @@ export async function openEncryptedDatabase(
   // Before the database exists, so a keyring that fails leaves no database behind.
   const blindIndexer = await newBlindIndexer(keyring);
   const db = await createTestDatabase(provider);
-  const clients: TestPrismaClient[] = [];
-  const open = () => {
-    const client = db.client();
-    clients.push(client);
-    return client;
-  };
+  const { open, closeAndDrop } = clientPool(db);
   const prisma = extend(open(), fields, cipher, blindIndexer, options.mode ?? 'lenient');
   const plain = open();
   return {
@@ -85,10 +80,7 @@ export async function openEncryptedDatabase(
     prisma,
     plain,
     withMode: (mode) => extend(open(), fields, cipher, blindIndexer, mode),
-    close: async () => {
-      await Promise.all(clients.map((client) => client.$disconnect()));
-      await db.drop();
-    },
+    close: closeAndDrop,
   };
 }
 

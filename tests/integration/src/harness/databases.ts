@@ -18,7 +18,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient as SqliteClient } from '@prisma-kms/schema/sqlite';
 import { PrismaClient as PostgresClient } from '@prisma-kms/schema/postgresql';
 import { PrismaClient as MysqlClient } from '@prisma-kms/schema/mysql';
-import { RawConnection, mariadbConfig, openRawConnection } from './raw-connection';
+import { type RawConnection, mariadbConfig, openRawConnection } from './raw-connection';
 
 export type Provider = 'sqlite' | 'postgresql' | 'mysql';
 

@@ -8,4 +8,5 @@ export {
   type TestDatabase,
   type TestPrismaClient,
 } from './databases';
+export { clientPool, type ClientPool } from './client-pool';
 export { openRawConnection, mariadbConfig, type RawConnection } from './raw-connection';

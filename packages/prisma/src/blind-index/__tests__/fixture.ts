@@ -12,15 +12,8 @@
  */
 import type { FieldMap, Normalization } from '../../field-map/types';
 import { buildScheme } from '../../field-map/scheme';
+import { scalar } from '../../field-map/__tests__/builders';
 import type { IndexComputeOptions, IndexedFieldRef, QueryIndexer } from '../query-indexer';
-
-const scalar = (name: string, type = 'String', extra: { isRequired?: boolean; isUnique?: boolean } = {}) => ({
-  name,
-  dbName: name,
-  type,
-  isRequired: extra.isRequired ?? true,
-  ...(extra.isUnique === undefined ? {} : { isUnique: extra.isUnique }),
-});
 
 export const fieldMap: FieldMap = {
   version: 1,

@@ -1,24 +1,20 @@
 /**
- * The field map of the shared schema (prisma/schema.prisma), written out by hand so the walker's
- * tests do not depend on a generated client.
+ * The models of the shared schema (prisma/schema.prisma) without its blind indexes, written out by
+ * hand so the walker's tests do not depend on a generated client. No field has a `hash` on purpose:
+ * these tests pin the refusals on plain encrypted fields; the blind-index tests have their own map
+ * (`blind-index/__tests__/fixture.ts`), built with the same builders.
  */
-import type { FieldMap, ScalarRef } from '../../field-map';
+import type { FieldMap } from '../../field-map';
+import { fieldsByName, scalar } from '../../field-map/__tests__/builders';
 
-function scalar(name: string, type = 'String', isRequired = true, dbName = name): ScalarRef {
-  return { name, dbName, type, isRequired };
-}
-
-function fields(...refs: ScalarRef[]): Record<string, ScalarRef> {
-  return Object.fromEntries(refs.map((ref) => [ref.name, ref]));
-}
-
+const optional = { isRequired: false } as const;
 const userName = scalar('name');
 const userEmail = scalar('email');
-const userPhone = scalar('phone', 'String', false, 'phone_number');
-const profileBio = scalar('bio', 'String', false);
-const profileSsn = scalar('ssn', 'String', false);
+const userPhone = scalar('phone', 'String', { isRequired: false, dbName: 'phone_number' });
+const profileBio = scalar('bio', 'String', optional);
+const profileSsn = scalar('ssn', 'String', optional);
 const postBody = scalar('body');
-const postNote = scalar('secretNote', 'String', false);
+const postNote = scalar('secretNote', 'String', optional);
 const commentText = scalar('text');
 const auditPayload = scalar('payload');
 
@@ -29,8 +25,8 @@ export const fieldMap: FieldMap = {
     User: {
       dbName: 'users',
       primaryKey: [scalar('id', 'Int')],
-      fields: fields(scalar('id', 'Int'), userName, userEmail, userPhone, scalar('role'), scalar('createdAt', 'DateTime')),
-      encrypted: fields(userName, userEmail, userPhone),
+      fields: fieldsByName(scalar('id', 'Int'), userName, userEmail, userPhone, scalar('role'), scalar('createdAt', 'DateTime')),
+      encrypted: fieldsByName(userName, userEmail, userPhone),
       relations: {
         profile: { model: 'Profile', isList: false },
         posts: { model: 'Post', isList: true },
@@ -41,16 +37,16 @@ export const fieldMap: FieldMap = {
     Profile: {
       dbName: 'Profile',
       primaryKey: [scalar('id')],
-      fields: fields(scalar('id'), profileBio, profileSsn, scalar('userId', 'Int')),
-      encrypted: fields(profileBio, profileSsn),
+      fields: fieldsByName(scalar('id'), profileBio, profileSsn, scalar('userId', 'Int')),
+      encrypted: fieldsByName(profileBio, profileSsn),
       relations: { user: { model: 'User', isList: false } },
       uniques: { id: ['id'], userId: ['userId'] },
     },
     Post: {
       dbName: 'Post',
       primaryKey: [scalar('id')],
-      fields: fields(scalar('id'), scalar('title'), postBody, postNote, scalar('published', 'Boolean'), scalar('authorId', 'Int')),
-      encrypted: fields(postBody, postNote),
+      fields: fieldsByName(scalar('id'), scalar('title'), postBody, postNote, scalar('published', 'Boolean'), scalar('authorId', 'Int')),
+      encrypted: fieldsByName(postBody, postNote),
       relations: {
         author: { model: 'User', isList: false },
         tags: { model: 'Tag', isList: true },
@@ -61,7 +57,7 @@ export const fieldMap: FieldMap = {
     Tag: {
       dbName: 'Tag',
       primaryKey: [scalar('id', 'Int')],
-      fields: fields(scalar('id', 'Int'), scalar('name')),
+      fields: fieldsByName(scalar('id', 'Int'), scalar('name')),
       encrypted: {},
       relations: { posts: { model: 'Post', isList: true } },
       uniques: { id: ['id'], name: ['name'] },
@@ -69,16 +65,16 @@ export const fieldMap: FieldMap = {
     Comment: {
       dbName: 'Comment',
       primaryKey: [scalar('id', 'Int')],
-      fields: fields(scalar('id', 'Int'), commentText, scalar('postId'), scalar('authorId', 'Int')),
-      encrypted: fields(commentText),
+      fields: fieldsByName(scalar('id', 'Int'), commentText, scalar('postId'), scalar('authorId', 'Int')),
+      encrypted: fieldsByName(commentText),
       relations: { post: { model: 'Post', isList: false }, author: { model: 'User', isList: false } },
       uniques: { id: ['id'] },
     },
     AuditEntry: {
       dbName: 'audit_entries',
       primaryKey: [scalar('tenant'), scalar('seq', 'Int')],
-      fields: fields(scalar('tenant'), scalar('seq', 'Int'), auditPayload, scalar('action')),
-      encrypted: fields(auditPayload),
+      fields: fieldsByName(scalar('tenant'), scalar('seq', 'Int'), auditPayload, scalar('action')),
+      encrypted: fieldsByName(auditPayload),
       relations: {},
       uniques: { tenant_seq: ['tenant', 'seq'] },
     },
@@ -86,7 +82,7 @@ export const fieldMap: FieldMap = {
     Setting: {
       dbName: 'Setting',
       primaryKey: [scalar('key')],
-      fields: fields(scalar('key'), scalar('value')),
+      fields: fieldsByName(scalar('key'), scalar('value')),
       encrypted: {},
       relations: {},
       uniques: { key: ['key'] },
