@@ -35,6 +35,31 @@ const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 /** The AWS error name given to a KMS call abandoned after `requestTimeoutMs`. */
 export const KMS_TIMEOUT_ERROR_NAME = 'TimeoutError';
 
+/**
+ * The name given to a KMS call that never got an answer from KMS: connection refused or reset, name
+ * resolution failed. The AWS SDK names a reset socket `TimeoutError`, which would send an operator
+ * looking at KMS latency instead of at the network path.
+ */
+export const KMS_UNREACHABLE_ERROR_NAME = 'NetworkError';
+const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
+
+/** True when `error` (or an error in its cause chain) is a failed connection rather than an answer. */
+function isNetworkFailure(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 8; current = current.cause, depth++) {
+    const code = (current as NodeJS.ErrnoException).code;
+    if ((code !== undefined && NETWORK_ERROR_CODES.has(code)) || /socket hang up/i.test(current.message)) return true;
+  }
+  return false;
+}
+
 /** Checks `requestTimeoutMs` when the keyring is built; returns the value to use. */
 export function kmsRequestTimeout(value: number | undefined): number | undefined {
   if (value === undefined) return DEFAULT_KMS_REQUEST_TIMEOUT_MS;
@@ -101,7 +126,8 @@ async function sendWithDeadline<T>(
       recordKmsFailure({ operation, awsErrorName: KMS_TIMEOUT_ERROR_NAME });
       throw new KmsTimeoutError(operation, timeoutMs, e);
     }
-    recordKmsFailure({ operation, awsErrorName: e instanceof Error ? e.name : 'UnknownError' });
+    const awsErrorName = isNetworkFailure(e) ? KMS_UNREACHABLE_ERROR_NAME : e instanceof Error ? e.name : 'UnknownError';
+    recordKmsFailure({ operation, awsErrorName });
     throw e;
   }
 }

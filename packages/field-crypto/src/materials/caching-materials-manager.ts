@@ -20,7 +20,7 @@ import {
 import { cloneMaterial } from '@aws-crypto/material-management';
 import { KeyringError, type FieldCryptoErrorOptions } from '../errors';
 import { withKmsErrorTrail, type KmsFailure } from '../keyrings/kms-error-trail';
-import { KMS_TIMEOUT_ERROR_NAME } from '../keyrings/kms-client';
+import { KMS_TIMEOUT_ERROR_NAME, KMS_UNREACHABLE_ERROR_NAME } from '../keyrings/kms-client';
 import { decryptionCacheKey, decryptionCacheKeyOfHeader, encryptionCacheKey, partitionHash } from './cache-key';
 import type { DataKeyCacheLimits } from './cache-limits';
 
@@ -299,7 +299,9 @@ export class CachingMaterialsManager implements NodeMaterialsManager {
     const message =
       awsErrorName === KMS_TIMEOUT_ERROR_NAME
         ? `${what} (KMS did not answer within requestTimeoutMs: ${awsErrorName})`
-        : awsErrorName
+        : awsErrorName === KMS_UNREACHABLE_ERROR_NAME
+          ? `${what} (KMS could not be reached: the connection failed)`
+          : awsErrorName
           ? `${what} (KMS answered ${awsErrorName})`
           : what;
     return new KeyringError(message, { ...this.#describe(context), cause, awsErrorName });

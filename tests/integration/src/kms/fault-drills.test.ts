@@ -134,6 +134,9 @@ describeOnKmsLocal(describe, 'the KMS fault drills through the extension').each<
           '123-45-6789',
         ]);
         expect(['User', 'Profile', 'Post']).toContain(error.model);
+        // A failed connection is named as such, not as the SDK's TimeoutError.
+        expect(error.awsErrorName).toBe('NetworkError');
+        expect(error.message).toMatch(/could not be reached/);
       }
       expect(await rowCounts()).toEqual(before);
 
