@@ -383,15 +383,24 @@ class Cipher implements FieldCipher {
         else (pending ??= []).push(result.then((value) => void (results[i] = value)));
       }
     } catch (e) {
-      // The misses already under way must not end as unhandled rejections.
-      if (pending) void Promise.allSettled(pending);
-      return Promise.reject(e);
+      return pending ? settleAll(pending).then(() => Promise.reject(e), () => Promise.reject(e)) : Promise.reject(e);
     }
-    return pending ? Promise.all(pending).then(() => results) : Promise.resolve(results);
+    return pending ? settleAll(pending).then(() => results) : Promise.resolve(results);
   }
 }
 
 const PLAINTEXT: StoredValue = Object.freeze({ kind: 'plaintext' });
+
+/**
+ * Waits for every keyring call of a batch, then fails with the first failure (in item order). A batch
+ * never rejects while one of its KMS calls is still in flight: a retry then starts fresh calls instead
+ * of joining (through single-flight) a call that is about to fail with the old fault.
+ */
+async function settleAll(pending: readonly Promise<void>[]): Promise<void> {
+  const outcomes = await Promise.allSettled(pending);
+  const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+}
 
 function settle(result: string | Promise<string>): Promise<string> {
   return typeof result === 'string' ? Promise.resolve(result) : result;
