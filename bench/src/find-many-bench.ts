@@ -21,7 +21,7 @@ import {
 import { fieldEncryption } from '@prisma-kms/prisma';
 import { PrismaClient } from '@prisma-kms/schema/postgresql';
 import { fieldMap } from '@prisma-kms/schema/postgresql/fields';
-import { medianMs } from './timing';
+import { medianMsInterleaved } from './timing';
 
 const PG_URL = process.env.PKMS_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ROWS = 1000;
@@ -63,9 +63,14 @@ export async function benchFindMany(): Promise<FindManyFigures> {
     const check = await extended.user.findMany(query);
     if (check.length !== ROWS || check[0]?.email !== valueOf('email', 0)) throw new Error('extension did not decrypt');
 
-    const plainMs = await medianMs(() => plain.user.findMany(query), ROUNDS);
-    const extensionMs = await medianMs(() => extended.user.findMany(query), ROUNDS);
-    const decryptManyMs = await medianMs(() => cipher.decryptMany(items), ROUNDS);
+    const { plainMs, extensionMs, decryptManyMs } = await medianMsInterleaved(
+      {
+        plainMs: () => plain.user.findMany(query),
+        extensionMs: () => extended.user.findMany(query),
+        decryptManyMs: () => cipher.decryptMany(items),
+      },
+      ROUNDS,
+    );
     return {
       rows: ROWS,
       fields: items.length / ROWS,

@@ -5,14 +5,24 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** Median wall time of an async operation over `rounds` runs, after a few warm-up runs. */
-export async function medianMs(run: () => Promise<unknown>, rounds: number, warmup = 3): Promise<number> {
-  for (let i = 0; i < warmup; i++) await run();
-  const samples: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const started = process.hrtime.bigint();
-    await run();
-    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+/**
+ * Median wall time (ms) of each async operation over `rounds` rounds, after a few warm-up rounds. The
+ * operations take turns within each round, so a slow patch of the machine (GC, another process) falls
+ * on all of them alike and their ratios stay meaningful.
+ */
+export async function medianMsInterleaved<K extends string>(
+  runs: Record<K, () => Promise<unknown>>,
+  rounds: number,
+  warmup = 3,
+): Promise<Record<K, number>> {
+  const names = Object.keys(runs) as K[];
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
+  for (let round = 0; round < warmup + rounds; round++) {
+    for (const name of names) {
+      const started = process.hrtime.bigint();
+      await runs[name]();
+      if (round >= warmup) samples[name].push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
   }
-  return median(samples);
+  return Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<K, number>;
 }
