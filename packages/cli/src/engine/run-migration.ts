@@ -73,9 +73,9 @@ export interface MigrationOptions {
    * Called between reading a batch and writing it (tests use it to play a concurrent writer).
    * Receives the primary keys of the rows about to be written.
    */
+  readonly beforeWrite?: (batch: { readonly model: string; readonly keys: ReadonlyArray<readonly unknown[]> }) => Promise<void>;
   /** Called after each batch UPDATE (the CLI empties Prisma's debug history there, see prisma-debug-history). */
   readonly afterWrite?: () => void;
-  readonly beforeWrite?: (batch: { readonly model: string; readonly keys: ReadonlyArray<readonly unknown[]> }) => Promise<void>;
 }
 
 export interface TableMigrationResult {
@@ -158,15 +158,20 @@ async function migrateTable(
   const scannedBefore = resume?.rowsScanned ?? 0;
   const counters = { scanned: 0, planned: 0, written: 0, skipped: 0, failed: 0 };
   const failures: ValueFailure[] = [];
-  const fieldOf = (column: number) => ({ model: target.model, field: target.encrypted[column]!.field });
+  // Per column, once per table: the hot path below runs for every value of a million-row table.
+  const fieldRefs = target.encrypted.map((column) => ({ model: target.model, field: column.field }));
+  const fieldOf = (column: number) => fieldRefs[column]!;
+  type HashOptions = Parameters<MigrationBlindIndexer['compute']>[2];
+  const hashOptionsByColumn = target.encrypted.map((column): HashOptions | undefined =>
+    column.blindIndex
+      ? {
+          normalize: column.blindIndex.normalize as HashOptions['normalize'],
+          ...(column.blindIndex.bytes !== undefined ? { bytes: column.blindIndex.bytes } : {}),
+        }
+      : undefined,
+  );
+  const hashOptions = (column: number): HashOptions => hashOptionsByColumn[column]!;
   const indexer = options.blindIndexer;
-  const hashOptions = (column: number): Parameters<MigrationBlindIndexer['compute']>[2] => {
-    const info = target.encrypted[column]!.blindIndex!;
-    return {
-      normalize: info.normalize as Parameters<MigrationBlindIndexer['compute']>[2]['normalize'],
-      ...(info.bytes !== undefined ? { bytes: info.bytes } : {}),
-    };
-  };
   const blindIndex = indexer ? (column: number, plaintext: string): string => indexer.compute(fieldOf(column), plaintext, hashOptions(column)) : undefined;
   const planner = batchPlanner(target, options, classify, (column, stored) => indexer!.isCurrent(stored, hashOptions(column)), blindIndex);
 
