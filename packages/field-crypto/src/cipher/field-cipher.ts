@@ -205,19 +205,11 @@ class Cipher implements FieldCipher {
   }
 
   encrypt(plaintext: string, field: FieldRef): Promise<string> {
-    try {
-      return settle(this.#encryptOne(plaintext, field));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return settle(() => this.#encryptOne(plaintext, field));
   }
 
   decrypt(ciphertext: string, field: FieldRef): Promise<string> {
-    try {
-      return settle(this.#decryptOne(ciphertext, field));
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return settle(() => this.#decryptOne(ciphertext, field));
   }
 
   encryptMany(items: ReadonlyArray<FieldValue>): Promise<string[]> {
@@ -402,8 +394,14 @@ async function settleAll(pending: readonly Promise<void>[]): Promise<void> {
   if (failed) throw failed.reason;
 }
 
-function settle(result: string | Promise<string>): Promise<string> {
-  return typeof result === 'string' ? Promise.resolve(result) : result;
+/** One value as a promise: a synchronous result or throw (a warm cache, a refused input) becomes one too. */
+function settle(run: () => string | Promise<string>): Promise<string> {
+  try {
+    const result = run();
+    return typeof result === 'string' ? Promise.resolve(result) : result;
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 /** Turns any decrypt failure into a typed error that names the field (never carrying bytes of the value). */
