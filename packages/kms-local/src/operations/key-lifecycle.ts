@@ -58,23 +58,20 @@ const listKeys: OperationHandler = (fields, context) => {
   };
 };
 
-const enableKey: OperationHandler = (fields, context) => {
-  const key = resolveKey(context.store, fields.requiredString('KeyId'), 'keyOnly');
-  authorize(context, key, 'EnableKey');
-  requireNotPendingDeletion(context, key);
-  key.state = 'Enabled';
-  context.store.changed();
-  return {};
-};
+/** EnableKey and DisableKey: the same checks, a different target state. */
+function setKeyState(operation: 'EnableKey' | 'DisableKey', state: 'Enabled' | 'Disabled'): OperationHandler {
+  return (fields, context) => {
+    const key = resolveKey(context.store, fields.requiredString('KeyId'), 'keyOnly');
+    authorize(context, key, operation);
+    requireNotPendingDeletion(context, key);
+    key.state = state;
+    context.store.changed();
+    return {};
+  };
+}
 
-const disableKey: OperationHandler = (fields, context) => {
-  const key = resolveKey(context.store, fields.requiredString('KeyId'), 'keyOnly');
-  authorize(context, key, 'DisableKey');
-  requireNotPendingDeletion(context, key);
-  key.state = 'Disabled';
-  context.store.changed();
-  return {};
-};
+const enableKey = setKeyState('EnableKey', 'Enabled');
+const disableKey = setKeyState('DisableKey', 'Disabled');
 
 const scheduleKeyDeletion: OperationHandler = (fields, context) => {
   const key = resolveKey(context.store, fields.requiredString('KeyId'), 'keyOnly');
