@@ -1,10 +1,11 @@
 /**
  * `pnpm bench`: every figure from one process. The codec table (µs per value with ratios against raw
- * AES-GCM, the primitives floor and cloak), then findMany through the extension on PostgreSQL, then
+ * AES-GCM, the primitives floor and cloak), then findMany on PostgreSQL against prisma-field-encryption, then
  * the KMS calls a cold cache makes. The CLI's million-row run is separate: `pnpm bench:cli`.
  */
 import { benchCodec, CODEC_BASELINES } from './codec-bench';
 import { benchFindMany } from './find-many-bench';
+import { printFindManyTable } from './find-many-table';
 import { benchKmsCalls } from './kms-calls-bench';
 import { printTable } from './table';
 
@@ -14,21 +15,13 @@ async function main(): Promise<void> {
   printTable(await benchCodec(), CODEC_BASELINES);
 
   const findMany = await benchFindMany();
-  console.log(`\nfindMany of ${findMany.rows} rows x ${findMany.fields} encrypted fields on PostgreSQL:`);
-  console.table({
-    'without the extension': { ms: round(findMany.plainMs) },
-    'through the extension': { ms: round(findMany.extensionMs) },
-    'decryptMany of the same values alone': { ms: round(findMany.decryptManyMs) },
-  });
-  console.log(`extension / plain query: ${findMany.ratio.toFixed(1)}x`);
-  console.log(`extension overhead over its crypto (walk + bookkeeping): ${(findMany.overheadOverCrypto * 100).toFixed(0)}%`);
+  console.log(`\nfindMany of ${findMany.rows} rows x ${findMany.fields} encrypted fields on PostgreSQL, interleaved rounds:`);
+  printFindManyTable(findMany);
 
   const kms = await benchKmsCalls();
   console.log(`\nKMS calls, cold cache, ${kms.values} values in 2 fields (kms-local counters):`);
   console.log(`  write: ${kms.generateDataKeyCalls} GenerateDataKey; read back with a new cipher: ${kms.decryptCalls} Decrypt`);
 }
-
-const round = (ms: number) => Math.round(ms * 10) / 10;
 
 main().catch((error: unknown) => {
   console.error(error);

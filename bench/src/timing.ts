@@ -1,20 +1,35 @@
 /** The median of `values` (the mean of the two middle ones for an even count); NaN when empty. */
 export function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+/** The `q` quantile (0..1) of `values`, interpolating linearly between neighbours; NaN when empty. */
+export function quantile(values: readonly number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  if (sorted.length === 0) return NaN;
+  const at = (sorted.length - 1) * q;
+  const low = Math.floor(at);
+  const high = Math.ceil(at);
+  return (sorted[low] as number) + ((sorted[high] as number) - (sorted[low] as number)) * (at - low);
+}
+
+/** Median and interquartile range (ms) of one operation's rounds. */
+export interface Timing {
+  median: number;
+  p25: number;
+  p75: number;
 }
 
 /**
- * Median wall time (ms) of each async operation over `rounds` rounds, after a few warm-up rounds. The
- * operations take turns within each round, so a slow patch of the machine (GC, another process) falls
- * on all of them alike and their ratios stay meaningful.
+ * Wall time (ms) of each async operation over `rounds` rounds, after a few warm-up rounds: median and
+ * interquartile range. The operations take turns within each round, so a slow patch of the machine
+ * (GC, another process) falls on all of them alike and their ratios stay meaningful.
  */
-export async function medianMsInterleaved<K extends string>(
+export async function timeInterleaved<K extends string>(
   runs: Record<K, () => Promise<unknown>>,
   rounds: number,
   warmup = 3,
-): Promise<Record<K, number>> {
+): Promise<Record<K, Timing>> {
   const names = Object.keys(runs) as K[];
   const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<K, number[]>;
   for (let round = 0; round < warmup + rounds; round++) {
@@ -24,5 +39,6 @@ export async function medianMsInterleaved<K extends string>(
       if (round >= warmup) samples[name].push(Number(process.hrtime.bigint() - started) / 1e6);
     }
   }
-  return Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<K, number>;
+  const summary = (values: number[]): Timing => ({ median: median(values), p25: quantile(values, 0.25), p75: quantile(values, 0.75) });
+  return Object.fromEntries(names.map((name) => [name, summary(samples[name])])) as Record<K, Timing>;
 }
