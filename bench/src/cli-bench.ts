@@ -13,8 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-
-const PG_URL = process.env.PKMS_BENCH_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+import { withScratchDatabases } from './scratch-databases';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,12 +26,11 @@ const batchSize = flag('batch-size', 1000);
 const concurrency = flag('concurrency', 4);
 
 async function main(): Promise<void> {
-  const database = `pkms_bench_${randomBytes(4).toString('hex')}`;
-  const url = withDatabase(PG_URL, database);
+  await withScratchDatabases(1, ([url]) => encryptBigTable(url as string));
+}
+
+async function encryptBigTable(url: string): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pkms-cli-bench-'));
-  const admin = new Client({ connectionString: PG_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${database}"`);
   const db = new Client({ connectionString: url });
   try {
     await db.connect();
@@ -76,8 +74,6 @@ async function main(): Promise<void> {
     if (Number(left[0]!.n) !== 0) process.exitCode = 1;
   } finally {
     await db.end().catch(() => undefined);
-    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await admin.end();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -111,12 +107,6 @@ function runChild(command: string, args: string[], cwd: string): Promise<{ statu
     child.on('error', reject);
     child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
-}
-
-function withDatabase(base: string, database: string): string {
-  const parsed = new URL(base);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
 }
 
 void main().catch((error: unknown) => {
