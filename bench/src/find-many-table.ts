@@ -1,5 +1,6 @@
 /** The findMany figures as a fixed-width table with ratios against the peer and the plain query. */
 import { type FindManyFigures } from './find-many-bench';
+import { fixedWidthTable } from './table';
 
 /**
  * Prints one line per path: median ms, interquartile range, x the peer, x the plain query over the
@@ -23,19 +24,13 @@ export function printFindManyTable(figures: FindManyFigures, write: (text: strin
     formatRatio(timing.median, medianOf(plainLabel)),
     storedChars === undefined ? '' : `${storedChars} chars`,
   ]);
-  const widths = header.map((title, i) => Math.max(title.length, ...body.map((cells) => (cells[i] ?? '').length)));
-  const line = (cells: readonly string[]): string =>
-    cells
-      .map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
   const overheads = figures.paths.flatMap(({ label, timing, plainLabel, cryptoLabel }) => {
     const plain = medianOf(plainLabel);
     const crypto = medianOf(cryptoLabel);
     if (plain === undefined || crypto === undefined) return [];
     return [`${label}: walk + bookkeeping add ${(((timing.median - plain - crypto) / crypto) * 100).toFixed(0)}% over its crypto`];
   });
-  const text = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line), ...overheads].join('\n');
+  const text = [fixedWidthTable(header, body), ...overheads].join('\n');
   write(text);
   return text;
 }

@@ -52,15 +52,26 @@ export function printTable(rows: readonly BenchRow[], baselines: Baselines, writ
     row.storedBytes === undefined ? '-' : `${row.storedBytes} B`,
     row.note ?? '',
   ]);
+  const text = fixedWidthTable(header, body);
+  write(text);
+  return text;
+}
+
+/**
+ * Lays out a header and rows in aligned columns under a rule: the first and last columns left-aligned
+ * (names, notes), the ones between right-aligned (figures).
+ *
+ * @example
+ * fixedWidthTable(['path', 'ms'], [['plain', '6.1']]);
+ */
+export function fixedWidthTable(header: readonly string[], body: ReadonlyArray<readonly string[]>): string {
   const widths = header.map((title, i) => Math.max(title.length, ...body.map((cells) => (cells[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     cells
       .map((cell, i) => (i === 0 || i === cells.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  const text = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
-  write(text);
-  return text;
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
 
 function formatUs(us: number | undefined): string {
