@@ -1,40 +1,48 @@
 /** The findMany figures as a fixed-width table with ratios against the peer and the plain query. */
 import { type FindManyFigures } from './find-many-bench';
 import { fixedWidthTable } from './table';
+import { median, pairedRatio, type Timing } from './timing';
 
 /**
  * Prints one line per path: median ms, interquartile range, x the peer, x the plain query over the
- * same rows, stored characters of a 9-byte value; then, for each path that has one, how much its
- * walk and bookkeeping add over its own crypto. Returns the text as well.
+ * same rows (both ratios paired per round, see {@link pairedRatio}), stored characters of a 9-byte
+ * value; then, for each path that has one, how much its walk and bookkeeping add over its own crypto
+ * (paired per round as well). Returns the text as well.
  *
  * @example
  * printFindManyTable(await benchFindMany());
  */
 export function printFindManyTable(figures: FindManyFigures, write: (text: string) => void = console.log): string {
   const byLabel = new Map(figures.paths.map((path) => [path.label, path]));
-  const medianOf = (label: string | undefined): number | undefined => (label === undefined ? undefined : byLabel.get(label)?.timing.median);
-  const peer = medianOf(figures.peerLabel);
+  const timingOf = (label: string | undefined): Timing | undefined => (label === undefined ? undefined : byLabel.get(label)?.timing);
+  const peer = timingOf(figures.peerLabel);
 
   const header = ['path', 'median ms', 'p25-p75 ms', 'x peer', 'x plain', 'stored (9 B value)'];
   const body = figures.paths.map(({ label, timing, plainLabel, storedChars }) => [
     label,
     timing.median.toFixed(1),
     `${timing.p25.toFixed(1)}-${timing.p75.toFixed(1)}`,
-    formatRatio(timing.median, label === figures.peerLabel || plainLabel === undefined ? undefined : peer),
-    formatRatio(timing.median, medianOf(plainLabel)),
+    formatRatio(timing, label === figures.peerLabel || plainLabel === undefined ? undefined : peer),
+    formatRatio(timing, timingOf(plainLabel)),
     storedChars === undefined ? '' : `${storedChars} chars`,
   ]);
   const overheads = figures.paths.flatMap(({ label, timing, plainLabel, cryptoLabel }) => {
-    const plain = medianOf(plainLabel);
-    const crypto = medianOf(cryptoLabel);
+    const plain = timingOf(plainLabel);
+    const crypto = timingOf(cryptoLabel);
     if (plain === undefined || crypto === undefined) return [];
-    return [`${label}: walk + bookkeeping add ${(((timing.median - plain - crypto) / crypto) * 100).toFixed(0)}% over its crypto`];
+    const overhead = median(
+      timing.samples.map((ms, round) => {
+        const cryptoMs = crypto.samples[round] as number;
+        return (ms - (plain.samples[round] as number) - cryptoMs) / cryptoMs;
+      }),
+    );
+    return [`${label}: walk + bookkeeping add ${(overhead * 100).toFixed(0)}% over its crypto`];
   });
   const text = [fixedWidthTable(header, body), ...overheads].join('\n');
   write(text);
   return text;
 }
 
-function formatRatio(value: number, base: number | undefined): string {
-  return base === undefined || base === 0 ? '' : `${(value / base).toFixed(2)}x`;
+function formatRatio(timing: Timing, base: Timing | undefined): string {
+  return base === undefined ? '' : `${pairedRatio(timing, base).toFixed(2)}x`;
 }

@@ -1,4 +1,4 @@
-import { median, quantile, timeInterleaved } from './timing';
+import { median, pairedRatio, quantile, timeInterleaved, type Timing } from './timing';
 
 describe('quantile', () => {
   it('interpolates between neighbours and agrees with the median', () => {
@@ -32,5 +32,16 @@ describe('timeInterleaved', () => {
       expect(timing.p25).toBeLessThanOrEqual(timing.median);
       expect(timing.median).toBeLessThanOrEqual(timing.p75);
     }
+  });
+});
+
+describe('pairedRatio', () => {
+  const timing = (samples: number[]): Timing => ({ median: median(samples), p25: NaN, p75: NaN, samples });
+
+  it('divides round by round, so one busy round does not skew the ratio as a quotient of medians does', () => {
+    const peer = timing([100, 200, 1000]);
+    const ours = timing([60, 1200, 600]); // round 3 was busy for both; round 2 slowed ours alone
+    expect(pairedRatio(ours, peer)).toBeCloseTo(0.6);
+    expect(ours.median / peer.median).toBe(3);
   });
 });

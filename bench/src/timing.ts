@@ -13,11 +13,25 @@ export function quantile(values: readonly number[], q: number): number {
   return (sorted[low] as number) + ((sorted[high] as number) - (sorted[low] as number)) * (at - low);
 }
 
-/** Median and interquartile range (ms) of one operation's rounds. */
+/** Median and interquartile range (ms) of one operation's rounds, and the rounds themselves in order. */
 export interface Timing {
   median: number;
   p25: number;
   p75: number;
+  /** One per round, in round order: round i of every operation ran back to back. */
+  samples: number[];
+}
+
+/**
+ * The median over rounds of `timing`'s time divided by `base`'s in the same round. Both ran back to
+ * back in each round, so a slow patch of a shared machine cancels out of each quotient, where the
+ * quotient of two medians would mix rounds run under different loads.
+ *
+ * @example
+ * pairedRatio(timings.extension, timings.peer); // 0.6: the extension takes 60% of the peer's time
+ */
+export function pairedRatio(timing: Timing, base: Timing): number {
+  return median(timing.samples.map((sample, round) => sample / (base.samples[round] as number)));
 }
 
 /**
@@ -39,6 +53,6 @@ export async function timeInterleaved<K extends string>(
       if (round >= warmup) samples[name].push(Number(process.hrtime.bigint() - started) / 1e6);
     }
   }
-  const summary = (values: number[]): Timing => ({ median: median(values), p25: quantile(values, 0.25), p75: quantile(values, 0.75) });
+  const summary = (values: number[]): Timing => ({ median: median(values), p25: quantile(values, 0.25), p75: quantile(values, 0.75), samples: values });
   return Object.fromEntries(names.map((name) => [name, summary(samples[name])])) as Record<K, Timing>;
 }
