@@ -36,7 +36,7 @@ export function printFindManyTable(figures: FindManyFigures, write: (text: strin
         return (ms - (plain.samples[round] as number) - cryptoMs) / cryptoMs;
       }),
     );
-    return [`${label}: walk + bookkeeping add ${(overhead * 100).toFixed(0)}% over its crypto`];
+    return [`${label}: walk + bookkeeping add ${Math.round(overhead * 100) || 0}% over its crypto`]; // `|| 0`: no "-0%"
   });
   const text = [fixedWidthTable(header, body), ...overheads].join('\n');
   write(text);
