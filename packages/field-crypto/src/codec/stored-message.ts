@@ -80,7 +80,7 @@ const V1_OBJECT_TYPE = 0x80;
  * encrypted again nor returned as data) when it is not a message but
  * - its first bytes are those of a message (version 2 and a v2 suite id, or version 1, type 0x80 and
  *   a v1 suite id): cut short, corrupt, trailing bytes, bad padding, a length that is not a whole
- *   number of base64 groups, or a stray non-base64 character; or
+ *   number of base64 groups, or (from 92 characters on) a stray non-base64 character; or
  * - it is at least as long as the shortest message (92 characters) and every character is from the
  *   base64 alphabet: a message whose version or suite bytes were changed looks like this, and so
  *   does a long base64 token stored as plaintext (which `prisma-kms encrypt --encrypt-malformed`
@@ -109,7 +109,9 @@ function classifyTrimmed(value: string): StoredValueClass {
   const likeMessage = startsLikeMessage(value);
   if (!likeMessage && !(value.length >= MIN_MESSAGE_BASE64_LENGTH && endsLookLikeBase64(value))) return PLAINTEXT;
   const message = decodeBase64(value);
-  if (message === 'base64-characters' && !likeMessage) return PLAINTEXT; // base64-looking ends, text inside
+  // Base64-looking ends with text inside, or a short text that starts like a message ('AgR4QUJD 6'):
+  // not one edit away from any message.
+  if (message === 'base64-characters' && (!likeMessage || value.length < MIN_MESSAGE_BASE64_LENGTH)) return PLAINTEXT;
   if (typeof message === 'string') return damaged(message);
   if (value.length < MIN_MESSAGE_BASE64_LENGTH) return damaged('truncated');
   const header = readMessageHeader(message);
