@@ -103,6 +103,32 @@ export class CommitmentPolicyError extends DecryptionError {
 }
 
 /**
+ * The stored message names more encrypted data keys than the cipher's `maxEncryptedDataKeys`: refused
+ * before any keyring (KMS) call, since a forged value could name the application's own KMS key hundreds
+ * of times and cost one KMS Decrypt each. A `DecryptionError` (same code).
+ *
+ * @example
+ * ```ts
+ * if (e instanceof EncryptedDataKeyLimitError) console.warn(e.model, e.field, e.count, e.limit);
+ * ```
+ */
+export class EncryptedDataKeyLimitError extends DecryptionError {
+  /** Encrypted data keys in the message, and the most the cipher accepts. */
+  readonly count: number;
+  readonly limit: number;
+
+  constructor(count: number, limit: number, options: FieldCryptoErrorOptions = {}) {
+    super(
+      `the stored value names ${count} encrypted data keys, more than maxEncryptedDataKeys (${limit}): ` +
+        'refused before asking the keyring (a forged value?)',
+      options,
+    );
+    this.count = count;
+    this.limit = limit;
+  }
+}
+
+/**
  * A value could not be encrypted.
  *
  * @example

@@ -4,6 +4,7 @@
  */
 export {
   createFieldCipher,
+  DEFAULT_MAX_ENCRYPTED_DATA_KEYS,
   type FieldCipher,
   type FieldCipherOptions,
   type CipherStats,
@@ -12,6 +13,7 @@ export {
 export { MODEL_CONTEXT_KEY, FIELD_CONTEXT_KEY, type FieldRef } from './cipher/encryption-context';
 export { KMS_PROVIDER_ID, type StoredValue, type WrappingKeyRef } from './cipher/stored-value';
 export { DEFAULT_CACHE_LIMITS, type DataKeyCacheOptions, type DataKeyCacheLimits } from './materials/cache-limits';
+export { DEFAULT_FAILED_UNWRAP_CACHE, type FailedUnwrapCacheOptions } from './materials/failed-unwrap-cache';
 export { kmsKeyring, type KmsKeyringOptions } from './keyrings/kms-keyring';
 export type { KmsConnection } from './keyrings/kms-client';
 export {
@@ -35,6 +37,7 @@ export {
   MalformedCiphertextError,
   ConfigurationError,
   CommitmentPolicyError,
+  EncryptedDataKeyLimitError,
   isFieldCryptoError,
   type FieldCommitmentPolicy,
   type FieldCryptoErrorOptions,

@@ -34,6 +34,8 @@ interface MigrationFlags extends CommonFlags {
   /** reindex: recompute every entry. */
   readonly full?: boolean;
   readonly dryRun?: boolean;
+  /** encrypt: encrypt malformed values too. */
+  readonly encryptMalformed?: boolean;
   readonly shard?: string;
   readonly checkpoint?: string | false;
   readonly json?: boolean;
@@ -126,6 +128,9 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
   ] as const) {
     const subcommand = withMigrationFlags(withCommon(program.command(command))).description(description);
     if (command === 'reindex') subcommand.option('--full', 'recompute every entry, not only those under an older index key or length');
+    if (command === 'encrypt') {
+      subcommand.option('--encrypt-malformed', 'also encrypt values that look like damaged ciphertext (reported as MALFORMED otherwise), as plaintext');
+    }
     subcommand
       .action(async (flags: MigrationFlags) => {
         await withSession(flags, io, async (session) => {
@@ -148,6 +153,7 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
               cipher,
               command,
               ...(command === 'reindex' ? { full: flags.full ?? false } : {}),
+              ...(command === 'encrypt' ? { encryptMalformed: flags.encryptMalformed ?? false } : {}),
               batchSize: session.batchSize,
               concurrency: session.concurrency,
               dryRun: flags.dryRun ?? false,

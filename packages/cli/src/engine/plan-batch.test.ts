@@ -55,6 +55,20 @@ describe('malformed values', () => {
     }
     expect(planBatch('encrypt', rows, classify).work).toEqual([{ row: 0, column: 1, action: 'encrypt', value: 'plain-y' }]);
   });
+
+  it('encrypt with encryptMalformed (--encrypt-malformed) encrypts them as plaintext; rotate and decrypt still leave them', () => {
+    const rows: ReadRow[] = [{ key: [1], values: ['bad-x', 'plain-y'] }, { key: [2], values: ['cur-z', 'bad-w'] }];
+    const plan = planBatch('encrypt', rows, classify, { encryptMalformed: true });
+    expect(plan.malformed).toEqual([]);
+    expect(plan.work).toEqual([
+      { row: 0, column: 0, action: 'encrypt', value: 'bad-x' },
+      { row: 0, column: 1, action: 'encrypt', value: 'plain-y' },
+      { row: 1, column: 1, action: 'encrypt', value: 'bad-w' },
+    ]);
+    for (const command of ['rotate', 'decrypt'] as const) {
+      expect(planBatch(command, rows, classify, { encryptMalformed: true }).malformed).toHaveLength(2);
+    }
+  });
 });
 
 describe('planBatch and buildBatchWrite', () => {

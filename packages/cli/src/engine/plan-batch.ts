@@ -75,17 +75,31 @@ export function actionFor(command: ValueCommand, state: ValueState): ValueAction
   }
 }
 
+/** Options of {@link planBatch}. */
+export interface PlanBatchOptions {
+  /**
+   * `encrypt` only: treat malformed values (damaged messages, base64 of message length) as plaintext
+   * and encrypt them. Off by default: encrypting a damaged ciphertext buries the original for good.
+   */
+  readonly encryptMalformed?: boolean;
+}
+
 /**
  * Every value of `rows` that `command` must transform, row by row, column by column, and the malformed
- * values, which no command transforms.
+ * values, which no command transforms unless `encrypt` is told to with `encryptMalformed`.
  */
-export function planBatch(command: ValueCommand, rows: readonly ReadRow[], classify: ClassifyValue): BatchPlan {
+export function planBatch(command: ValueCommand, rows: readonly ReadRow[], classify: ClassifyValue, options: PlanBatchOptions = {}): BatchPlan {
   const work: PlannedValue[] = [];
   const malformed: MalformedValue[] = [];
+  const encryptMalformed = command === 'encrypt' && options.encryptMalformed === true;
   rows.forEach((row, r) => {
     row.values.forEach((value, c) => {
       if (value === null) return;
       const state = classify(value);
+      if (state.kind === 'malformed' && encryptMalformed) {
+        work.push({ row: r, column: c, action: 'encrypt', value });
+        return;
+      }
       if (state.kind === 'malformed') {
         malformed.push({ row: r, column: c, reason: state.reason });
         return;

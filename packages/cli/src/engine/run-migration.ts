@@ -65,6 +65,8 @@ export interface MigrationOptions {
   readonly batchSize: number;
   readonly concurrency: number;
   readonly dryRun?: boolean;
+  /** `encrypt`: encrypt malformed values as if they were plaintext (`--encrypt-malformed`); default: leave and report them. */
+  readonly encryptMalformed?: boolean;
   readonly shard?: ShardSpec;
   /** Where checkpoints live; null runs without them. */
   readonly checkpoints: CheckpointStore | null;
@@ -284,7 +286,7 @@ function batchPlanner(
     };
   }
   return {
-    plan: (rows) => planBatch(command, rows, classify),
+    plan: (rows) => planBatch(command, rows, classify, { encryptMalformed: options.encryptMalformed ?? false }),
     write: (rows, work, outcomes) => buildBatchWrite(target, rows, work, outcomes, blindIndex),
   };
 }

@@ -184,3 +184,22 @@ describe('parseIndexValue', () => {
     for (const bad of ['', 'v0$AAAA', 'v1$', 'v1AAAA', 'x1$AAAA', 'v1$AAAA=', 'v1$A', '3q2+7w==']) expect(parseIndexValue(bad)).toBeUndefined();
   });
 });
+
+describe('normalize: [identifier] through the indexer', () => {
+  it('refuses a look-alike with a BlindIndexError naming model and field, and folds ASCII case', () => {
+    const field = { model: 'User', field: 'email' };
+    const options = { normalize: ['identifier'] as const, bytes: 16 };
+    expect(indexer.compute(field, 'Kate@Corp.com', { ...options, normalize: [...options.normalize] })).toBe(
+      indexer.compute(field, 'kate@corp.com', { ...options, normalize: [...options.normalize] }),
+    );
+    for (const run of [() => indexer.compute(field, '\u212Aate@corp.com', { normalize: ['identifier'] }), () => indexer.computeAll(field, 'kate@corp.com\u3000', { normalize: ['identifier'] })]) {
+      expect(run).toThrow(expect.objectContaining({ reason: 'UNSAFE_IDENTIFIER', model: 'User', field: 'email' }));
+    }
+  });
+
+  it('refuses identifier combined with other steps', () => {
+    expect(() => indexer.compute({ model: 'User', field: 'email' }, 'a', { normalize: ['identifier', 'trim'] })).toThrow(
+      expect.objectContaining({ reason: 'INVALID_OPTIONS' }),
+    );
+  });
+});

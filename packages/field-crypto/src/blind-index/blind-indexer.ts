@@ -10,7 +10,7 @@ import { deriveFieldKey } from './field-key';
 import type { FieldRef } from '../cipher/encryption-context';
 import { indexKeyBytes, type IndexKeySet } from './index-key';
 import { formatIndexValue, parseIndexValue } from './index-value';
-import { isNormalizationStep, normalize, type NormalizationStep } from './normalize';
+import { isNormalizationStep, normalize, normalizeForField, NORMALIZATION_STEPS, type NormalizationStep } from './normalize';
 
 /**
  * Bounds of an index's length in bytes. 32 is the full HMAC-SHA-256. Below 8 bytes, accidental
@@ -93,11 +93,11 @@ export function createBlindIndexer(keys: IndexKeySet): BlindIndexer {
     versions: keys.versions,
     compute(ref: FieldRef, value: string, options: BlindIndexComputeOptions): string {
       const bytes = checkOptions(ref, value, options);
-      return indexUnder(keys.current, ref, normalize(value, options.normalize), bytes);
+      return indexUnder(keys.current, ref, normalizeForField(value, options.normalize, ref), bytes);
     },
     computeAll(ref: FieldRef, value: string, options: BlindIndexComputeOptions): string[] {
       const bytes = checkOptions(ref, value, options);
-      const normalized = normalize(value, options.normalize);
+      const normalized = normalizeForField(value, options.normalize, ref);
       return keys.versions.map((version) => indexUnder(version, ref, normalized, bytes));
     },
     normalize,
@@ -118,7 +118,10 @@ function checkOptions(ref: FieldRef, value: unknown, options: BlindIndexComputeO
     throw new BlindIndexError(BlindIndexErrorReason.INVALID_OPTIONS, `an index is ${INDEX_BYTES.min} to ${INDEX_BYTES.max} bytes long`, ref);
   }
   if (!Array.isArray(options.normalize) || !options.normalize.every(isNormalizationStep)) {
-    throw new BlindIndexError(BlindIndexErrorReason.INVALID_OPTIONS, 'unknown normalization step (known: nfkc, diacritics, lowercase, trim)', ref);
+    throw new BlindIndexError(BlindIndexErrorReason.INVALID_OPTIONS, `unknown normalization step (known: ${NORMALIZATION_STEPS.join(', ')})`, ref);
+  }
+  if (options.normalize.includes('identifier') && options.normalize.length > 1) {
+    throw new BlindIndexError(BlindIndexErrorReason.INVALID_OPTIONS, 'the identifier normalization is used alone', ref);
   }
   return bytes;
 }

@@ -19,6 +19,11 @@ export const BlindIndexErrorReason = {
   INVALID_OPTIONS: 'INVALID_OPTIONS',
   /** The value to index is not a string. */
   INVALID_VALUE: 'INVALID_VALUE',
+  /**
+   * `normalize: [identifier]`: the value holds a character NFKC or case folding would change, white space,
+   * or an invisible character (a look-alike of another value). The message says which rule, never the character.
+   */
+  UNSAFE_IDENTIFIER: 'UNSAFE_IDENTIFIER',
 } as const;
 
 export type BlindIndexErrorReason = (typeof BlindIndexErrorReason)[keyof typeof BlindIndexErrorReason];
@@ -31,6 +36,7 @@ const CODE_OF_REASON: Record<BlindIndexErrorReason, FieldCryptoErrorCode> = {
   INDEX_KEY_VERSIONS: FieldCryptoErrorCode.CONFIGURATION,
   INVALID_OPTIONS: FieldCryptoErrorCode.CONFIGURATION,
   INVALID_VALUE: FieldCryptoErrorCode.ENCRYPTION_FAILED,
+  UNSAFE_IDENTIFIER: FieldCryptoErrorCode.ENCRYPTION_FAILED,
 };
 
 /**

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { normalize, NORMALIZATION_STEPS, type NormalizationStep } from './normalize';
+import { normalize, NORMALIZATION_STEPS, unsafeIdentifierProblem, type NormalizationStep } from './normalize';
+import { BlindIndexError } from './errors';
 
 const ALL: NormalizationStep[] = ['trim', 'lowercase', 'nfkc', 'diacritics'];
 
@@ -86,6 +87,72 @@ describe('normalize', () => {
   });
 
   test('the canonical order is the one the field map documents', () => {
-    expect(NORMALIZATION_STEPS).toEqual(['nfkc', 'diacritics', 'lowercase', 'trim']);
+    expect(NORMALIZATION_STEPS).toEqual(['nfkc', 'diacritics', 'lowercase', 'trim', 'identifier']);
+  });
+});
+
+/**
+ * Issue 9, finding 5: look-alike identifiers must not merge on a unique blind index. Each row: a
+ * value, the legitimate value it would merge with, and the steps that merge them.
+ */
+describe('which values each normalization merges (docs/blind-indexes.md lists the same)', () => {
+  it.each([
+    ['\u212Aate@corp.com (KELVIN SIGN)', '\u212Aate@corp.com', 'kate@corp.com', ['lowercase'] as NormalizationStep[]],
+    ['\u212Aate@corp.com (KELVIN SIGN)', '\u212Aate@corp.com', 'Kate@corp.com', ['nfkc'] as NormalizationStep[]],
+    ['kate@corp.com + U+3000', 'kate@corp.com\u3000', 'kate@corp.com', ['trim'] as NormalizationStep[]],
+    ['o\uFB03ce (ﬃ ligature)', 'o\uFB03ce', 'office', ['nfkc'] as NormalizationStep[]],
+    ['が', 'が', 'か', ['diacritics'] as NormalizationStep[]],
+    ['Cyrillic/Latin: none merge (distinct entries, a display spoof only)', 'kаte', 'kаte', ['nfkc', 'diacritics', 'lowercase', 'trim'] as NormalizationStep[]],
+  ])('%s merges under the step(s) shown', (_name, lookAlike, original, steps) => {
+    expect(normalize(lookAlike, steps)).toBe(normalize(original, steps));
+  });
+});
+
+describe('normalize: [identifier]', () => {
+  test('folds ASCII letters only, and is idempotent', () => {
+    expect(normalize('Kate.Smith+News@Corp.COM', ['identifier'])).toBe('kate.smith+news@corp.com');
+    expect(normalize('kate.smith+news@corp.com', ['identifier'])).toBe('kate.smith+news@corp.com');
+    expect(normalize('josé@exemple.fr', ['identifier'])).toBe('josé@exemple.fr');
+    expect(normalize('山田@例え.jp', ['identifier'])).toBe('山田@例え.jp');
+    expect(normalize('が', ['identifier'])).toBe('が'); // kept as it is: never merged with か
+  });
+
+  test.each([
+    ['KELVIN SIGN', '\u212Aate@corp.com', 'nfkc'],
+    ['a ligature', 'o\uFB03ce@corp.com', 'nfkc'],
+    ['fullwidth letters', 'ＫＡＴＥ@corp.com', 'nfkc'],
+    ['a decomposed accent', 'jose\u0301@corp.com', 'nfkc'],
+    ['an upper-case non-ASCII letter', 'JOSÉ@corp.com', 'case-folding'],
+    ['sharp s (folds to ss)', 'straße@corp.com', 'case-folding'],
+    ['dotless i', 'kıte@corp.com', 'case-folding'],
+    ['final sigma', 'σς@corp.com', 'case-folding'],
+    ['an ideographic space', 'kate@corp.com\u3000', 'invisible-or-space'],
+    ['an ASCII space', 'kate @corp.com', 'invisible-or-space'],
+    ['a zero-width space', 'ka\u200Bte@corp.com', 'invisible-or-space'],
+    ['a right-to-left mark', 'kate@corp.com\u200F', 'invisible-or-space'],
+    ['a soft hyphen', 'ka\u00ADte@corp.com', 'invisible-or-space'],
+    ['a control character', 'kate\u0000@corp.com', 'invisible-or-space'],
+  ])('refuses %s with a BlindIndexError (UNSAFE_IDENTIFIER) that does not carry the value', (_name, value, problem) => {
+    expect(unsafeIdentifierProblem(value)).toBe(problem);
+    let error: unknown;
+    try {
+      normalize(value, ['identifier']);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BlindIndexError);
+    expect(error).toMatchObject({ reason: 'UNSAFE_IDENTIFIER', code: 'PRISMA_KMS_ENCRYPTION_FAILED' });
+    expect((error as Error).message).not.toContain(value);
+  });
+
+  test('two distinct accepted identifiers share an index entry only when they differ in ASCII case', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 12 }), (a, b) => {
+        fc.pre(unsafeIdentifierProblem(a) === undefined && unsafeIdentifierProblem(b) === undefined);
+        const merged = normalize(a, ['identifier']) === normalize(b, ['identifier']);
+        const asciiFold = (s: string) => s.replace(/[A-Z]/g, (c) => c.toLowerCase());
+        expect(merged).toBe(asciiFold(a) === asciiFold(b));
+      }),
+    );
   });
 });

@@ -4,9 +4,17 @@
  * the normalized form: the encrypted value keeps what was written.
  */
 
+import { BlindIndexError, BlindIndexErrorReason } from './errors';
+
 /**
  * The normalization steps, in the one order they are applied whatever order a schema lists them in
  * (reordering an annotation must not silently change every stored index):
+ * - `identifier`: for emails and user names; used alone. ASCII letters are folded to lower case and
+ *   nothing else changes: a value holding a character that NFKC or Unicode case folding would change
+ *   (KELVIN SIGN, fullwidth letters, 'ﬃ', 'ß', dotless 'ı', a decomposed accent), white space, or an
+ *   invisible or control character is refused with a `BlindIndexError` (`UNSAFE_IDENTIFIER`), in the
+ *   spirit of UTS #39's identifier profile. So two values share an index entry only when they differ
+ *   in the case of ASCII letters, and no look-alike can take over (or probe for) another's entry.
  * - `nfkc`: Unicode compatibility composition ('ﬁ' -> 'fi', fullwidth 'Ａ' -> 'A', no-break space -> space);
  * - `diacritics`: decompose, drop combining marks, recompose ('é' -> 'e', 'İ' -> 'I');
  * - `lowercase`: Unicode lowercase, the same in every locale (no Turkish dotless-i rule);
@@ -14,7 +22,7 @@
  *
  * The order must match `NORMALIZATIONS` of the field map in `@prisma-kms/prisma`.
  */
-export const NORMALIZATION_STEPS = ['nfkc', 'diacritics', 'lowercase', 'trim'] as const;
+export const NORMALIZATION_STEPS = ['nfkc', 'diacritics', 'lowercase', 'trim', 'identifier'] as const;
 
 export type NormalizationStep = (typeof NORMALIZATION_STEPS)[number];
 
@@ -32,6 +40,7 @@ const COMBINING_MARKS = /\p{Mn}/gu;
  */
 export function normalize(value: string, steps: readonly NormalizationStep[]): string {
   if (steps.length === 0) return value;
+  if (steps.includes('identifier')) return normalizeIdentifier(value);
   const nfkc = steps.includes('nfkc');
   let result = nfkc ? value.normalize('NFKC') : value;
   if (steps.includes('diacritics')) result = result.normalize('NFD').replace(COMBINING_MARKS, '');
@@ -48,4 +57,53 @@ export function normalize(value: string, steps: readonly NormalizationStep[]): s
 /** True when `step` is one of {@link NORMALIZATION_STEPS}. */
 export function isNormalizationStep(step: unknown): step is NormalizationStep {
   return typeof step === 'string' && (NORMALIZATION_STEPS as readonly string[]).includes(step);
+}
+
+/** Why a value is not a safe identifier; never a character of the value. */
+export type UnsafeIdentifierProblem = 'nfkc' | 'case-folding' | 'invisible-or-space';
+
+/** White space, separators, controls, format characters (ZWJ, bidi marks) and other default-ignorables. */
+const INVISIBLE_OR_SPACE = /[\p{White_Space}\p{Cc}\p{Cf}\p{Z}\p{Default_Ignorable_Code_Point}]/u;
+
+/**
+ * What makes `value` unsafe as an identifier, or undefined when it is safe: each character is kept by
+ * NFKC, and every non-ASCII character is its own lower case and the lower case of its upper case (so
+ * full case folding keeps it: 'ß' -> 'SS', 'ı' -> 'I' and 'ς' -> 'Σ' are caught).
+ *
+ * @example
+ * unsafeIdentifierProblem('Kate@corp.com');      // undefined
+ * unsafeIdentifierProblem('\u212Aate@corp.com'); // 'nfkc' (KELVIN SIGN)
+ */
+export function unsafeIdentifierProblem(value: string): UnsafeIdentifierProblem | undefined {
+  if (INVISIBLE_OR_SPACE.test(value)) return 'invisible-or-space';
+  if (value.normalize('NFKC') !== value) return 'nfkc';
+  for (const character of value) {
+    if (character.charCodeAt(0) < 0x80) continue;
+    if (character.toLowerCase() !== character || character.toUpperCase().toLowerCase() !== character) return 'case-folding';
+  }
+  return undefined;
+}
+
+const PROBLEM_TEXT: Record<UnsafeIdentifierProblem, string> = {
+  nfkc: 'a character that Unicode NFKC normalization would change (a compatibility or look-alike form)',
+  'case-folding': 'a non-ASCII character that Unicode case folding would change',
+  'invisible-or-space': 'white space, or an invisible or control character',
+};
+
+/** The `identifier` step: ASCII case folding only; refuses what NFKC or case folding would change. */
+function normalizeIdentifier(value: string, ref?: { readonly model: string; readonly field: string }): string {
+  const problem = unsafeIdentifierProblem(value);
+  if (problem !== undefined) {
+    throw new BlindIndexError(
+      BlindIndexErrorReason.UNSAFE_IDENTIFIER,
+      `the value is not a safe identifier (normalize: [identifier]): it holds ${PROBLEM_TEXT[problem]}`,
+      ref ?? {},
+    );
+  }
+  return value.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+}
+
+/** {@link normalize}, with a refusal that names the model and field. */
+export function normalizeForField(value: string, steps: readonly NormalizationStep[], ref: { readonly model: string; readonly field: string }): string {
+  return steps.includes('identifier') ? normalizeIdentifier(value, ref) : normalize(value, steps);
 }

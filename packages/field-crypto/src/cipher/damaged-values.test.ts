@@ -93,7 +93,7 @@ describe('inspect: malformed', () => {
 });
 
 describe('inspect: plaintext stays plaintext', () => {
-  it.each(['', 'Ada', 'A', 'Ag', 'AgR', 'Agnes', 'Agatha Christie', 'AYAH', 'AgR4 is not base64', 'QWRh', 'AgAAAAAA', 'AYABAAAA'])(
+  it.each(['', 'Ada', 'A', 'Ag', 'AgR', 'Agnes', 'Agatha Christie', 'AYAH', 'AgR4 is not base64', 'AgR4QUJD 6', 'QWRh', 'AgAAAAAA', 'AYABAAAA'])(
     '%p',
     (value) => {
       expect(cipher.inspect(value)).toEqual({ kind: 'plaintext' });
@@ -103,16 +103,18 @@ describe('inspect: plaintext stays plaintext', () => {
   it('any string that does not start with a message prefix is plaintext', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (value) => {
-        fc.pre(!/^A[gY]/.test(value));
+        fc.pre(!/^A[gY]/.test(value.trim()) && !(value.trim().length >= 92 && /^[A-Za-z0-9+/_-]+=*$/.test(value.trim())));
         expect(classifyStoredValue(value).kind).toBe('plaintext');
       }),
     );
   });
 
-  it('base64 of random bytes is malformed only when its bytes start like a message', () => {
+  it('base64 of random bytes shorter than a message is malformed only when its bytes start like a message', () => {
     fc.assert(
-      fc.property(fc.uint8Array({ minLength: 0, maxLength: 300 }), (bytes) => {
-        const kind = classifyStoredValue(Buffer.from(bytes).toString('base64')).kind;
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 68 }), (bytes) => {
+        const value = Buffer.from(bytes).toString('base64');
+        fc.pre(value.length < 92);
+        const kind = classifyStoredValue(value).kind;
         const looksLikeMessage =
           (bytes[0] === 2 && bytes[1] === 4 && bytes[2] === 0x78) ||
           (bytes[0] === 2 && bytes[1] === 5 && bytes[2] === 0x78) ||
@@ -120,6 +122,87 @@ describe('inspect: plaintext stays plaintext', () => {
         if (!looksLikeMessage) expect(kind).toBe('plaintext');
       }),
     );
+  });
+
+  it.each([
+    ['prose of any length', 'The quick brown fox jumps over the lazy dog. '.repeat(50)],
+    ['a long URL', `https://example.com/${'a'.repeat(200)}?q=1`],
+    ['JSON', JSON.stringify({ token: 'A'.repeat(200) })],
+    ['91 base64 characters (shorter than any message)', 'Q'.repeat(91)],
+    ['base64-looking ends with text inside', `${'Q'.repeat(50)} and ${'Q'.repeat(50)}`],
+  ])('%s is plaintext', (_name, value) => {
+    expect(classifyStoredValue(value)).toEqual({ kind: 'plaintext' });
+  });
+});
+
+/**
+ * Issue 9, finding 6: a value one edit away from a message (white space around it, a changed version
+ * or suite byte, broken padding) or any base64 string of message length is malformed, never
+ * plaintext: lenient mode must not return it as data and `prisma-kms encrypt` must not bury it.
+ */
+describe('inspect: one edit away from a message is malformed, never plaintext', () => {
+  it.each([
+    ['a leading space', (v: string) => ` ${v}`],
+    ['a trailing newline', (v: string) => `${v}\n`],
+    ['a trailing CRLF', (v: string) => `${v}\r\n`],
+    ['a leading tab', (v: string) => `\t${v}`],
+    ['an ideographic space after it', (v: string) => `${v}\u3000`],
+    ['a no-break space before it', (v: string) => `\u00a0${v}`],
+  ])('a whole v2 message with %s', (_name, change) => {
+    expect(cipher.inspect(change(stored))).toEqual({ kind: 'malformed', reason: 'whitespace' });
+    expect(cipher.inspect(change(v1Stored))).toEqual({ kind: 'malformed', reason: 'whitespace' });
+  });
+
+  it('a damaged message with white space around it is malformed too', () => {
+    expect(cipher.inspect(` ${stored.slice(0, 200)} `)).toEqual({ kind: 'malformed', reason: 'whitespace' });
+  });
+
+  it.each([
+    ['version 2 -> 3', 'unknown-version', (b: Buffer) => withByte(b, 0, 3)],
+    ['version 2 -> 0', 'unknown-version', (b: Buffer) => withByte(b, 0, 0)],
+    ['version 2 -> 1 (v1 without object type)', 'unknown-object-type', (b: Buffer) => withByte(b, 0, 1)],
+    ['suite 0x0478 -> 0x0479', 'unsupported-suite', (b: Buffer) => withByte(b, 2, 0x79)],
+    ['suite 0x0478 -> 0x0078 (a v1 suite in a v2 header)', 'suite-version-mismatch', (b: Buffer) => withByte(b, 1, 0)],
+  ] as const)('a changed header byte (%s) is malformed (%s)', (_name, reason, change) => {
+    const value = edit(stored, change);
+    expect(cipher.inspect(value)).toEqual({ kind: 'malformed', reason });
+  });
+
+  it('a changed header byte at the very start, whatever the new value, is never plaintext', () => {
+    for (let byte = 0; byte < 256; byte++) {
+      for (const offset of [0, 1, 2]) {
+        expect(cipher.inspect(edit(stored, (b) => withByte(b, offset, byte))).kind).not.toBe('plaintext');
+      }
+    }
+  });
+
+  it('broken padding of a whole message is malformed', () => {
+    const padded = [stored, `${stored}A`, `${stored}AA`].map((v) => edit(v, (b) => b)).find((v) => v.endsWith('='));
+    expect(padded).toBeDefined();
+    const value = padded as string;
+    expect(cipher.inspect(value.replace(/=+$/, '')).kind).toBe('malformed');
+    expect(cipher.inspect(`${value}=`).kind).toBe('malformed');
+    expect(cipher.inspect(`${value.replace(/=+$/, '')}===`).kind).toBe('malformed');
+  });
+
+  it('a space or line break inside a message is malformed', () => {
+    expect(cipher.inspect(`${stored.slice(0, 100)} ${stored.slice(100)}`)).toEqual({ kind: 'malformed', reason: 'base64-length' });
+    expect(cipher.inspect(`${stored.slice(0, 100)}\n${stored.slice(101)}`)).toEqual({ kind: 'malformed', reason: 'base64-characters' });
+  });
+
+  it('any base64 string of message length (92 characters or more) is malformed, whatever its bytes', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 69, maxLength: 600 }), (bytes) => {
+        expect(classifyStoredValue(Buffer.from(bytes).toString('base64')).kind).toBe('malformed');
+      }),
+    );
+  });
+
+  it('decrypt refuses a whitespace-wrapped message with MalformedCiphertextError, not the stored text', async () => {
+    const error = (await cipher.decrypt(`${stored}\n`, email).catch((e: unknown) => e)) as MalformedCiphertextError;
+    expect(error).toBeInstanceOf(MalformedCiphertextError);
+    expect(error.message).toContain('whitespace');
+    expect(error.message).not.toContain(stored.slice(0, 20));
   });
 });
 

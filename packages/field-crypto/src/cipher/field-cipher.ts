@@ -19,6 +19,7 @@ import {
 } from '../errors';
 import { CachingMaterialsManager, type MaterialsCounters } from '../materials/caching-materials-manager';
 import { dataKeyCacheLimits, type DataKeyCacheOptions } from '../materials/cache-limits';
+import { FailedUnwrapCache, type FailedUnwrapCacheOptions } from '../materials/failed-unwrap-cache';
 import { checkContext, describeContext, fieldContext, validateStaticContext, type FieldRef } from './encryption-context';
 import {
   canDecodeFast,
@@ -50,7 +51,28 @@ export interface FieldCipherOptions {
    *   written by another Encryption SDK or an older library. Turn it off again once they are re-encrypted.
    */
   readonly commitmentPolicy?: FieldCommitmentPolicy;
+  /**
+   * The most encrypted data keys (one per wrapping key) a stored value may carry. Default 3 (a generator
+   * and two more keys, e.g. a second Region and a recovery key); raise it if your keyring wraps each data
+   * key more often. A value with more is refused with an `EncryptedDataKeyLimitError` before any keyring
+   * call: otherwise a forged value naming your KMS key hundreds of times costs a KMS Decrypt for each.
+   * Encrypting with a keyring that wraps more often than this fails, so no value is written unreadable.
+   */
+  readonly maxEncryptedDataKeys?: number;
+  /**
+   * How long and how many failed unwraps are remembered (keyed by a hash of the value's context and
+   * encrypted data keys), so a hot row with a forged or damaged data key costs one round of KMS calls per
+   * `maxAgeMs` instead of one per read. Only lasting failures (KMS answered InvalidCiphertext, IncorrectKey,
+   * NotFound, Disabled...; no key matched) are remembered, never throttling, timeouts or AccessDenied.
+   * Default `{ maxAgeMs: 10_000, capacity: 1000 }`; `false` turns it off.
+   */
+  readonly failedUnwrapCache?: FailedUnwrapCacheOptions | false;
 }
+
+/** The default of {@link FieldCipherOptions.maxEncryptedDataKeys}. */
+export const DEFAULT_MAX_ENCRYPTED_DATA_KEYS = 3;
+/** The message format stores the count in a uint16. */
+const MAX_ENCRYPTED_DATA_KEYS_LIMIT = 0xffff;
 
 /** Counters since the cipher was created. A snapshot: read `cipher.stats` again for fresh numbers. */
 export interface CipherStats {
@@ -68,6 +90,8 @@ export interface CipherStats {
   /** Calls into the keyring: new data keys (KMS GenerateDataKey) and unwrapped data keys (KMS Decrypt). */
   readonly keyringGenerateCalls: number;
   readonly keyringDecryptCalls: number;
+  /** Decrypts refused without a keyring call because the same data keys failed to unwrap moments ago. */
+  readonly failedUnwrapRecalls: number;
 }
 
 /** One value and the field it belongs to. */
@@ -130,7 +154,12 @@ export function createFieldCipher(options: FieldCipherOptions): FieldCipher {
   const suite = encryptSuite(options.suite ?? AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY);
   const limits = options.cache === false ? false : dataKeyCacheLimits(options.cache ?? {});
   const policy = commitmentPolicy(options.commitmentPolicy);
-  return new Cipher(options.keyring, limits, staticContext, suite, policy);
+  const maxEncryptedDataKeys = options.maxEncryptedDataKeys ?? DEFAULT_MAX_ENCRYPTED_DATA_KEYS;
+  if (!Number.isSafeInteger(maxEncryptedDataKeys) || maxEncryptedDataKeys < 1 || maxEncryptedDataKeys > MAX_ENCRYPTED_DATA_KEYS_LIMIT) {
+    throw new ConfigurationError(`maxEncryptedDataKeys must be an integer from 1 to ${MAX_ENCRYPTED_DATA_KEYS_LIMIT}`);
+  }
+  const failedUnwraps = options.failedUnwrapCache === false ? false : new FailedUnwrapCache(options.failedUnwrapCache ?? {});
+  return new Cipher(options.keyring, limits, staticContext, suite, policy, { maxEncryptedDataKeys, failedUnwraps });
 }
 
 const COMMITMENT_POLICIES: ReadonlySet<string> = new Set<FieldCommitmentPolicy>([
@@ -176,6 +205,7 @@ class Cipher implements FieldCipher {
     cacheMisses: 0,
     keyringGenerateCalls: 0,
     keyringDecryptCalls: 0,
+    failedUnwrapRecalls: 0,
   };
   readonly #materials: CachingMaterialsManager;
   readonly #staticContext: Readonly<EncryptionContext>;
@@ -192,9 +222,10 @@ class Cipher implements FieldCipher {
     staticContext: Readonly<EncryptionContext>,
     suite: NodeAlgorithmSuite,
     policy: FieldCommitmentPolicy,
+    keyLimits: { readonly maxEncryptedDataKeys: number; readonly failedUnwraps: FailedUnwrapCache | false },
   ) {
     this.#policy = policy;
-    this.#materials = new CachingMaterialsManager({ keyring, limits, counters: this.#counters, describe: describeContext });
+    this.#materials = new CachingMaterialsManager({ keyring, limits, counters: this.#counters, describe: describeContext, ...keyLimits });
     this.#staticContext = staticContext;
     this.#suite = suite;
     this.#encodesFast = canEncodeFast(suite);

@@ -107,10 +107,33 @@ describe('kmsKeyring against the KMS test target', () => {
     ]);
   });
 
-  it('a discovery keyring decrypts without knowing the key', async () => {
+  it('a discovery keyring (with its filter) decrypts without knowing the key', async () => {
     const stored = await createFieldCipher({ keyring: keyring() }).encrypt('ada', email);
-    const discovery = kmsKeyring({ discovery: true, ...target.clientConfig() });
+    const [, partition = '', , , account = ''] = keyArn.split(':');
+    const discovery = kmsKeyring({ discovery: true, discoveryFilter: { accountIDs: [account], partition }, ...target.clientConfig() });
     expect(await createFieldCipher({ keyring: discovery }).decrypt(stored, email)).toBe('ada');
+  });
+
+  it('a discovery keyring whose filter names another account refuses the value', async () => {
+    const stored = await createFieldCipher({ keyring: keyring() }).encrypt('ada', email);
+    const [, partition = ''] = keyArn.split(':');
+    const discovery = kmsKeyring({ discovery: true, discoveryFilter: { accountIDs: ['999999999999'], partition }, ...target.clientConfig() });
+    await expect(createFieldCipher({ keyring: discovery }).decrypt(stored, email)).rejects.toBeInstanceOf(KeyringError);
+  });
+});
+
+describe('Precondition: a discovery keyring names the accounts and partition it trusts', () => {
+  it('refuses discovery: true without a discoveryFilter', () => {
+    expect(() => kmsKeyring({ discovery: true, region: 'us-east-1' })).toThrow(ConfigurationError);
+    expect(() => kmsKeyring({ discovery: true, region: 'us-east-1' })).toThrow(/discoveryFilter/);
+  });
+
+  it.each([
+    ['no account', { accountIDs: [], partition: 'aws' }],
+    ['an account that is not 12 digits', { accountIDs: ['*'], partition: 'aws' }],
+    ['no partition', { accountIDs: ['111122223333'], partition: '' }],
+  ])('refuses a discoveryFilter with %s', (_what, discoveryFilter) => {
+    expect(() => kmsKeyring({ discovery: true, discoveryFilter, region: 'us-east-1' })).toThrow(ConfigurationError);
   });
 });
 

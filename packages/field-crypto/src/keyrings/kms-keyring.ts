@@ -8,9 +8,13 @@ export interface KmsKeyringOptions extends KmsConnection {
   readonly generatorKeyId?: string;
   /** More KMS keys that also wrap every new data key, and that may unwrap data keys on decrypt. */
   readonly keyIds?: readonly string[];
-  /** Decrypt-only keyring that asks KMS to unwrap with whichever key an EDK names. No generator/keyIds. */
+  /**
+   * Decrypt-only keyring that asks KMS to unwrap with whichever key an EDK names. No generator/keyIds.
+   * Needs `discoveryFilter`: without one, a value forged under any key the caller's credentials may
+   * use (an attacker's own key, shared with the world) would decrypt.
+   */
   readonly discovery?: boolean;
-  /** With `discovery`, only accept keys of these accounts in this partition. */
+  /** Required with `discovery`: only accept keys of these accounts (at least one) in this partition (e.g. `aws`). */
   readonly discoveryFilter?: { readonly accountIDs: readonly string[]; readonly partition: string };
   readonly grantTokens?: readonly string[];
   /**
@@ -36,6 +40,8 @@ export interface KmsKeyringOptions extends KmsConnection {
  * });
  * // against kms-local or LocalStack:
  * const local = kmsKeyring({ generatorKeyId: keyArn, endpoint: 'http://127.0.0.1:4566', region: 'us-east-1' });
+ * // decrypt-only, any key of one account:
+ * const reader = kmsKeyring({ discovery: true, discoveryFilter: { accountIDs: ['111122223333'], partition: 'aws' } });
  * ```
  */
 export function kmsKeyring(options: KmsKeyringOptions): KmsKeyringNode {
@@ -46,6 +52,7 @@ export function kmsKeyring(options: KmsKeyringOptions): KmsKeyringNode {
   if (options.clientProvider !== undefined && typeof options.clientProvider !== 'function') {
     throw new ConfigurationError('clientProvider must be a function of the Region that returns a KMS client');
   }
+  if (options.discovery) requireDiscoveryFilter(options.discoveryFilter);
   const clientProvider = options.clientProvider ?? kmsClientSupplier(options, requestTimeoutMs);
   try {
     return new KmsKeyringNode({
@@ -61,5 +68,31 @@ export function kmsKeyring(options: KmsKeyringOptions): KmsKeyringNode {
   } catch (e) {
     // The SDK's precondition messages name the problem (e.g. "Malformed arn.") and carry no secrets.
     throw new ConfigurationError('invalid KMS keyring options', { cause: e });
+  }
+}
+
+/** Twelve digits, as AWS account ids are written in key ARNs. */
+const ACCOUNT_ID = /^\d{12}$/;
+/** `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, ...: what the partition field of an ARN holds. */
+const PARTITION = /^aws(-[a-z]+)*$/;
+
+/**
+ * Precondition: a discovery keyring names the accounts and partition it trusts. The SDK accepts
+ * discovery without a filter, which lets any key the caller may use (including an attacker's key
+ * with a public key policy) unwrap a forged value's data key.
+ */
+function requireDiscoveryFilter(filter: KmsKeyringOptions['discoveryFilter']): void {
+  if (filter === undefined || filter === null) {
+    throw new ConfigurationError(
+      "discovery: true needs a discoveryFilter ({ accountIDs: ['111122223333'], partition: 'aws' }): " +
+        'without one, values forged under any KMS key the caller may use would decrypt',
+    );
+  }
+  const { accountIDs, partition } = filter;
+  if (!Array.isArray(accountIDs) || accountIDs.length === 0 || !accountIDs.every((id) => typeof id === 'string' && ACCOUNT_ID.test(id))) {
+    throw new ConfigurationError('discoveryFilter.accountIDs must be a non-empty list of 12-digit AWS account ids');
+  }
+  if (typeof partition !== 'string' || !PARTITION.test(partition)) {
+    throw new ConfigurationError("discoveryFilter.partition must be an AWS partition such as 'aws'");
   }
 }

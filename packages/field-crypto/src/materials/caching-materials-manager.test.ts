@@ -9,8 +9,8 @@ const encryptionContext = { 'prisma-kms:model': 'User', 'prisma-kms:field': 'ema
 
 function manager(limits = dataKeyCacheLimits()) {
   const keyring = new CountingKeyring(localAesKeyring({ key: generateLocalKey() }));
-  const counters = { cacheHits: 0, cacheMisses: 0, keyringGenerateCalls: 0, keyringDecryptCalls: 0 };
-  return { keyring, counters, cmm: new CachingMaterialsManager({ keyring, limits, counters }) };
+  const counters = { cacheHits: 0, cacheMisses: 0, keyringGenerateCalls: 0, keyringDecryptCalls: 0, failedUnwrapRecalls: 0 };
+  return { keyring, counters, cmm: new CachingMaterialsManager({ keyring, limits, counters, maxEncryptedDataKeys: 3, failedUnwraps: false }) };
 }
 
 describe('CachingMaterialsManager', () => {

@@ -18,11 +18,12 @@ import {
   type Entry,
 } from '@aws-crypto/cache-material';
 import { cloneMaterial } from '@aws-crypto/material-management';
-import { KeyringError, type FieldCryptoErrorOptions } from '../errors';
+import { EncryptedDataKeyLimitError, KeyringError, type FieldCryptoErrorOptions } from '../errors';
 import { withKmsErrorTrail, type KmsFailure } from '../keyrings/kms-error-trail';
 import { KMS_TIMEOUT_ERROR_NAME, KMS_UNREACHABLE_ERROR_NAME } from '../keyrings/kms-client';
 import { decryptionCacheKey, decryptionCacheKeyOfHeader, encryptionCacheKey, partitionHash } from './cache-key';
 import type { DataKeyCacheLimits } from './cache-limits';
+import { isLastingUnwrapFailure, type FailedUnwrapCache } from './failed-unwrap-cache';
 
 /** Marks the context of the one-off request `generatorWrappingKey` makes, so KMS logs can tell it apart. */
 const PROBE_CONTEXT_KEY = 'prisma-kms:purpose';
@@ -36,6 +37,8 @@ export interface MaterialsCounters {
   cacheMisses: number;
   keyringGenerateCalls: number;
   keyringDecryptCalls: number;
+  /** Decrypts refused at once because the same data keys failed to unwrap moments ago. */
+  failedUnwrapRecalls: number;
 }
 
 export interface CachingMaterialsManagerOptions {
@@ -45,6 +48,13 @@ export interface CachingMaterialsManagerOptions {
   readonly counters: MaterialsCounters;
   /** Names the model and field of an encryption context, for error messages. */
   readonly describe?: (context: EncryptionContext) => FieldCryptoErrorOptions;
+  /**
+   * The most encrypted data keys a message may carry: a message with more is refused before any keyring
+   * call, and a keyring that wraps each data key more often is refused when it does.
+   */
+  readonly maxEncryptedDataKeys: number;
+  /** Remembers failed unwraps briefly; `false`: every read of a bad value asks the keyring again. */
+  readonly failedUnwraps: FailedUnwrapCache | false;
 }
 
 /** What an encrypt needs materials for. */
@@ -93,6 +103,8 @@ export class CachingMaterialsManager implements NodeMaterialsManager {
   readonly #limits: DataKeyCacheLimits | false;
   readonly #counters: MaterialsCounters;
   readonly #describe: (context: EncryptionContext) => FieldCryptoErrorOptions;
+  readonly #maxEncryptedDataKeys: number;
+  readonly #failedUnwraps: FailedUnwrapCache | false;
   /** A random partition: entries of two managers can never be confused, even in a shared cache. */
   readonly #partition = partitionHash(randomUUID());
   readonly #headerCacheKeys = new WeakMap<object, { readonly suiteId: number; readonly cacheKey: string }>();
@@ -105,6 +117,8 @@ export class CachingMaterialsManager implements NodeMaterialsManager {
     this.#cache = options.limits ? getLocalCryptographicMaterialsCache(options.limits.capacity) : undefined;
     this.#counters = options.counters;
     this.#describe = options.describe ?? (() => ({}));
+    this.#maxEncryptedDataKeys = options.maxEncryptedDataKeys;
+    this.#failedUnwraps = options.failedUnwraps;
   }
 
   /** The cache key of encryption materials for this suite and context (worth memoizing per field). */
@@ -130,6 +144,12 @@ export class CachingMaterialsManager implements NodeMaterialsManager {
 
   /** Runs `use` with decryption materials for the message: synchronously on a hit, else after one shared keyring call. */
   useDecryptionMaterial<T>(request: DecryptionMaterialRequest, use: (material: NodeDecryptionMaterial) => T): T | Promise<T> {
+    /* Precondition: a message names at most maxEncryptedDataKeys data keys, checked before any keyring call
+     * (a forged value naming the application's KMS key 300 times would otherwise cost 300 KMS Decrypts). */
+    const count = request.encryptedDataKeys.length;
+    if (count > this.#maxEncryptedDataKeys) {
+      throw new EncryptedDataKeyLimitError(count, this.#maxEncryptedDataKeys, this.#describe(request.encryptionContext));
+    }
     if (!this.#cache || !request.suite.cacheSafe) return this.#decryptUncached(request, use);
     const cacheKey = this.#decryptionCacheKey(request);
     const material = this.#takeDecryptionMaterial(cacheKey);
@@ -254,7 +274,7 @@ export class CachingMaterialsManager implements NodeMaterialsManager {
         if (material) return use(material);
         continue;
       }
-      const landing = this.#backingDecryption(request);
+      const landing = this.#backingDecryption(request, cacheKey);
       this.#decryptFlights.set(cacheKey, landing);
       let material: NodeDecryptionMaterial;
       try {
@@ -281,9 +301,10 @@ export class CachingMaterialsManager implements NodeMaterialsManager {
   async #backingEncryption(request: Pick<NodeEncryptionRequest, 'suite' | 'encryptionContext'>): Promise<NodeEncryptionMaterial> {
     this.#counters.keyringGenerateCalls += 1;
     const failures: KmsFailure[] = [];
+    let material: NodeEncryptionMaterial;
     try {
       // Nothing about the plaintext goes to the keyring: the material may encrypt many values.
-      return await withKmsErrorTrail(failures, () =>
+      material = await withKmsErrorTrail(failures, () =>
         this.#backing.getEncryptionMaterials({
           suite: request.suite,
           encryptionContext: request.encryptionContext,
@@ -293,9 +314,26 @@ export class CachingMaterialsManager implements NodeMaterialsManager {
     } catch (e) {
       throw this.#keyringError('the keyring could not generate a data key', e, failures, request.encryptionContext);
     }
+    /* Postcondition: never write a value this cipher would refuse to read. */
+    const count = material.encryptedDataKeys.length;
+    if (count > this.#maxEncryptedDataKeys) {
+      material.zeroUnencryptedDataKey();
+      throw new KeyringError(
+        `the keyring wraps each data key ${count} times, more than maxEncryptedDataKeys (${this.#maxEncryptedDataKeys}): raise maxEncryptedDataKeys`,
+        this.#describe(request.encryptionContext),
+      );
+    }
+    return material;
   }
 
-  async #backingDecryption(request: DecryptionMaterialRequest): Promise<NodeDecryptionMaterial> {
+  async #backingDecryption(request: DecryptionMaterialRequest, cacheKey?: string): Promise<NodeDecryptionMaterial> {
+    const failedUnwraps = this.#failedUnwraps;
+    const failureKey = failedUnwraps ? (cacheKey ?? this.#decryptionCacheKey(request)) : undefined;
+    const remembered = failureKey === undefined ? undefined : (failedUnwraps as FailedUnwrapCache).recall(failureKey);
+    if (remembered) {
+      this.#counters.failedUnwrapRecalls += 1;
+      throw remembered;
+    }
     this.#counters.keyringDecryptCalls += 1;
     const failures: KmsFailure[] = [];
     try {
@@ -305,7 +343,10 @@ export class CachingMaterialsManager implements NodeMaterialsManager {
         this.#backing.decryptMaterials({ suite: request.suite, encryptionContext: request.encryptionContext, encryptedDataKeys }),
       );
     } catch (e) {
-      throw this.#keyringError('no key in the keyring could decrypt the data key', e, failures, request.encryptionContext);
+      const error = this.#keyringError('no key in the keyring could decrypt the data key', e, failures, request.encryptionContext);
+      const lasting = failures.length > 0 ? failures.every((f) => isLastingUnwrapFailure(f.awsErrorName)) : isLastingUnwrapFailure(awsErrorNameOf(e));
+      if (failureKey !== undefined && lasting) (failedUnwraps as FailedUnwrapCache).remember(failureKey, error);
+      throw error;
     }
   }
 

@@ -10,6 +10,7 @@ import { InvalidConfigurationError, PlaintextValueError } from '../errors';
 import { buildScheme, type EncryptionScheme, type FieldMap } from '../field-map';
 import { collectReadTargets, isPlainObject, planArgs, setAtPath, type ReadTarget } from '../walker';
 import { TrueMatchFinder, type ModelDelegates } from './true-matches';
+import { isTrueLookupMatch, lossyLookups, noMatchArgs, stripAdded, withLookupFields } from './lossy-lookups';
 
 /** What the extension uses of a field-crypto {@link FieldCipher} (`createFieldCipher(...)`). */
 export type ExtensionCipher = Pick<FieldCipher, 'encryptMany' | 'decryptMany' | 'inspect'>;
@@ -75,8 +76,17 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
               const callerWhere = (args as { where?: unknown }).where;
               if (plan.approximate && isPlainObject(callerWhere)) (plan.args as { where?: unknown }).where = await matches.exactWhere(model, callerWhere);
             }
-            const result: unknown = await query(plan.args as typeof args);
-            await decrypt(collectReadTargets(scheme, model, operation, plan.args, result), result);
+            // A read through a normalizing index must not answer a look-alike with another value's row.
+            const lossy = indexer === undefined ? [] : lossyLookups(scheme, model, operation, args);
+            const checked = lossy.length > 0 ? withLookupFields(plan.args as Record<string, unknown>, lossy) : undefined;
+            const sent = checked?.args ?? plan.args;
+            const result: unknown = await query(sent as typeof args);
+            await decrypt(collectReadTargets(scheme, model, operation, sent, result), result);
+            if (checked !== undefined) {
+              // No match: ask for a row that cannot exist, so null or Prisma's own not-found error follows.
+              if (!isTrueLookupMatch(result, lossy)) return query(noMatchArgs(plan.args as Record<string, unknown>, lossy) as typeof args);
+              stripAdded(result, checked.added);
+            }
             return result;
           },
         },

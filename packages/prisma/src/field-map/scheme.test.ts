@@ -138,6 +138,7 @@ describe('buildScheme refuses an untrustworthy map', () => {
     ['an encrypted unique field', mutated((m) => { m.models.User!.encrypted.emailHash = m.models.User!.fields.emailHash!; delete m.models.User!.encrypted.email; }), 'INVALID_OPTIONS', 'part of unique input `emailHash`', ['models', 'User', 'encrypted', 'emailHash']],
     ['a required hash field for an optional value', mutated((m) => { m.models.User!.fields.emailHash!.isRequired = true; m.models.User!.fields.email!.isRequired = false; m.models.User!.encrypted.email!.isRequired = false; }), 'INVALID_OPTIONS', 'is required while `email` is optional', ['models', 'User', 'encrypted', 'email', 'hash']],
     ['a normalization listed twice', mutated((m) => { m.models.User!.encrypted.email!.hash!.normalize = ['trim', 'trim']; }), 'INVALID_OPTIONS', 'lists a normalization twice', ['models', 'User', 'encrypted', 'email', 'hash']],
+    ['identifier combined with another normalization', mutated((m) => { m.models.User!.encrypted.email!.hash!.normalize = ['identifier', 'trim']; }), 'INVALID_OPTIONS', 'combines `identifier` with other normalizations', ['models', 'User', 'encrypted', 'email', 'hash']],
     [
       'a hash field shared by two fields',
       mutated((m) => {

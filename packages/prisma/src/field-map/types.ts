@@ -90,9 +90,11 @@ export type Normalization = (typeof NORMALIZATIONS)[number];
 /**
  * The known normalizations, in the order they are applied: NFKC first (it can turn compatibility
  * characters into spaces or ASCII), then stripping diacritics, lowercasing, and trimming last so
- * that spaces produced by the earlier steps are trimmed too.
+ * that spaces produced by the earlier steps are trimmed too. `identifier` (for emails and user names)
+ * stands alone: ASCII case folding only, and refusal of values that NFKC or case folding would change.
+ * Must match `NORMALIZATION_STEPS` of `@prisma-kms/field-crypto`.
  */
-export const NORMALIZATIONS = ['nfkc', 'diacritics', 'lowercase', 'trim'] as const;
+export const NORMALIZATIONS = ['nfkc', 'diacritics', 'lowercase', 'trim', 'identifier'] as const;
 
 /**
  * Blind index length bounds in bytes. 32 is a full HMAC-SHA-256. A non-unique index may keep as little

@@ -126,6 +126,7 @@ function checkModel(map: ParsedFieldMap, modelName: string, model: ParsedModel):
       : hashField.dbName !== info.hash.dbName ? `is stored in column \`${hashField.dbName}\`, not \`${info.hash.dbName}\``
       : hashField.isRequired && !info.isRequired ? `is required while \`${fieldName}\` is optional`
       : new Set(info.hash.normalize).size !== info.hash.normalize.length ? 'lists a normalization twice'
+      : info.hash.normalize.includes('identifier') && info.hash.normalize.length > 1 ? 'combines `identifier` with other normalizations (it is used alone)'
       : info.hash.unique && info.hash.bytes < HASH_BYTES.uniqueMin ? `is unique but keeps ${info.hash.bytes} bytes (at least ${HASH_BYTES.uniqueMin} for a unique index)`
       : undefined;
     if (problem !== undefined) {

@@ -23,6 +23,7 @@ describe('parseAnnotation: accepted forms', () => {
     ['@encrypted(hash: h, normalize: [])', { hash: 'h', normalize: [] }],
     ['@encrypted(hash: h, normalize: [diacritics,], hashBytes: 8)', { hash: 'h', normalize: ['diacritics'], hashBytes: 8 }],
     ['@encrypted(hash: h, hashBytes: 32)', { hash: 'h', hashBytes: 32 }],
+    ['@encrypted(hash: emailHash, normalize: [identifier])', { hash: 'emailHash', normalize: ['identifier'] }],
     ['@encrypted(hash: h, hashBytes: 1)', { hash: 'h', hashBytes: 1 }],
     ['@encrypted(\n  hash: emailHash,\n  normalize: [trim]\n) searchable', { hash: 'emailHash', normalize: ['trim'] }],
   ])('%j -> %j', (doc, expected) => {
@@ -63,7 +64,9 @@ describe('parseAnnotation: refused forms', () => {
     ['@encrypted(hash: h, hashBytes: sixteen)', 'INVALID_OPTION_VALUE', 'whole number of bytes', '1 to 32'],
     ['@encrypted(hash: h, normalize: [lower])', 'UNKNOWN_NORMALIZATION', 'unknown normalization `lower`', 'Did you mean `lowercase`?'],
     ['@encrypted(hash: h, normalize: [NFKC])', 'UNKNOWN_NORMALIZATION', 'unknown normalization `NFKC`', 'Did you mean `nfkc`?'],
-    ['@encrypted(hash: h, normalize: [soundex])', 'UNKNOWN_NORMALIZATION', '`nfkc`, `diacritics`, `lowercase`, `trim`', 'Remove `soundex`'],
+    ['@encrypted(hash: h, normalize: [soundex])', 'UNKNOWN_NORMALIZATION', '`nfkc`, `diacritics`, `lowercase`, `trim`, `identifier`', 'Remove `soundex`'],
+    ['@encrypted(hash: h, normalize: [identifiers])', 'UNKNOWN_NORMALIZATION', 'unknown normalization `identifiers`', 'Did you mean `identifier`?'],
+    ['@encrypted(hash: h, normalize: [identifier, trim])', 'INVALID_OPTION_VALUE', 'combines `identifier` with other normalizations', 'normalize: [identifier]'],
     ['@encrypted(hash: h, hashBytes: 33)', 'HASH_BYTES_OUT_OF_RANGE', '`hashBytes: 33` is out of range', '1 to 32'],
     ['@encrypted(hash: h, hashBytes: 0)', 'HASH_BYTES_OUT_OF_RANGE', '`hashBytes: 0` is out of range', '1 to 32'],
     ['@encrypted(normalize: [trim])', 'OPTION_REQUIRES_HASH', '`normalize` configures a blind index', 'Add `hash: <field>`'],

@@ -64,6 +64,7 @@ const NORMALIZATION_ALIASES: Readonly<Record<string, Normalization>> = {
   lower: 'lowercase', lowercased: 'lowercase', tolowercase: 'lowercase',
   trimmed: 'trim', nfkd: 'nfkc', unicode: 'nfkc',
   accents: 'diacritics', stripdiacritics: 'diacritics', 'strip-diacritics': 'diacritics',
+  identifiers: 'identifier', ident: 'identifier', 'safe-identifier': 'identifier',
 };
 
 const EXAMPLE = '/// @encrypted(hash: emailHash, normalize: [trim, lowercase], hashBytes: 16)';
@@ -255,6 +256,13 @@ function interpretOptions(options: readonly RawOption[], snippet: string): Annot
             return fail('INVALID_OPTION_VALUE', `\`${snippet}\` lists the normalization \`${item}\` twice.`, `Keep one \`${item}\`.`);
           }
           steps.push(item);
+        }
+        if (steps.includes('identifier') && steps.length > 1) {
+          return fail(
+            'INVALID_OPTION_VALUE',
+            `\`${snippet}\` combines \`identifier\` with other normalizations; \`identifier\` is used alone.`,
+            'Write `normalize: [identifier]` (it folds ASCII case and refuses look-alike characters).',
+          );
         }
         normalize = steps;
         break;

@@ -164,3 +164,35 @@ describe.each<Provider>(['sqlite', 'postgresql'])('blind-index queries on %s', (
     expect(await t.plain.user.count({ where: { email: 'x@example.com' } })).toBe(0);
   });
 });
+
+// Issue 9, finding 5: `lowercase` maps KELVIN SIGN to 'k' and `trim` drops U+3000, so the exact
+// index of User.email (normalize: [trim, lowercase]) gives a look-alike the row of the real value.
+// After decryption the extension keeps the row only if the values differ in ASCII case or ASCII
+// white space at the ends: a look-alike finds nothing.
+describe.each<Provider>(['sqlite', 'postgresql'])('look-alike lookups through a normalizing index on %s', (provider) => {
+  let t: IndexedDatabase;
+  let kate: number;
+
+  beforeAll(async () => {
+    t = await openIndexedDatabase(provider);
+    kate = (await t.prisma.user.create({ data: { name: 'Kate', email: 'kate@corp.com' } })).id;
+  });
+  afterAll(() => t.close());
+
+  it.each([
+    ['KELVIN SIGN', '\u212Aate@corp.com'],
+    ['a trailing U+3000', 'kate@corp.com\u3000'],
+    ['a trailing EM SPACE', 'kate@corp.com\u2003'],
+  ])('findUnique/findFirst with %s return null; the OrThrow forms throw not found', async (_name, lookAlike) => {
+    expect(await t.prisma.user.findUnique({ where: { email: lookAlike } as never })).toBeNull();
+    expect(await t.prisma.user.findFirst({ where: { email: { equals: lookAlike } }, select: { id: true } })).toBeNull();
+    await expect(t.prisma.user.findUniqueOrThrow({ where: { email: lookAlike } as never })).rejects.toMatchObject({ code: 'P2025' });
+    await expect(t.prisma.user.findFirstOrThrow({ where: { email: lookAlike } as never })).rejects.toMatchObject({ code: 'P2025' });
+  });
+
+  it('what the normalization is for still works: ASCII case and ASCII spaces; a select without the field gets no extra key', async () => {
+    expect(await t.prisma.user.findUnique({ where: { email: ' KATE@Corp.com ' } as never, select: { id: true } })).toEqual({ id: kate });
+    expect(await t.prisma.user.findFirstOrThrow({ where: { email: 'Kate@corp.com' }, omit: { email: true } })).not.toHaveProperty('email');
+    expect((await t.prisma.user.findUniqueOrThrow({ where: { email: 'kate@corp.com' } as never })).email).toBe('kate@corp.com');
+  });
+});

@@ -82,3 +82,54 @@ describe.each<Provider>(['postgresql', 'sqlite', 'mysql'])('malformed values on 
     expect(text.stdout).toMatch(/malformed/);
   });
 });
+
+/**
+ * Issue 9, finding 6: one edit away from a message is never plaintext. A ciphertext with a trailing
+ * newline (an edit through a SQL console) and a base64 string of message length are refused by
+ * `encrypt` (MALFORMED, left as they are) unless `--encrypt-malformed` says to encrypt them.
+ */
+describe.each<Provider>(['postgresql', 'sqlite'])('values one edit away from a message on %s', (provider) => {
+  let fx: CliFixture;
+  const WRAPPED_ID = 5;
+  const TOKEN_ID = 9;
+  const token = Buffer.alloc(90, 7).toString('base64'); // 120 base64 characters: a long API token, say
+
+  beforeEach(async () => {
+    fx = await CliFixture.create(provider);
+    await fx.seedUsers(12);
+    fx.writeConfig();
+  });
+  afterEach(() => fx.cleanup());
+
+  async function seedEditedValues(): Promise<string> {
+    const wrapped = `${await cipherFor(fx.k1).encrypt('Wanda', { model: 'User', field: 'name' })}\n`;
+    const q = fx.db.raw.quote;
+    await fx.db.raw.query(`UPDATE ${q('users')} SET ${q('name')} = ? WHERE ${q('id')} = ?`, [wrapped, WRAPPED_ID]);
+    await fx.db.raw.query(`UPDATE ${q('users')} SET ${q('name')} = ? WHERE ${q('id')} = ?`, [token, TOKEN_ID]);
+    return wrapped;
+  }
+
+  const nameOf = async (id: number): Promise<string> => (await fx.users()).find((u) => u.id === id)!.name;
+
+  it('encrypt refuses both (MALFORMED, exit 1) and leaves them byte for byte', async () => {
+    const wrapped = await seedEditedValues();
+    const result = await fx.run(['encrypt', '--model', 'User', '--quiet', '--json']);
+    expect(result.status).toBe(1);
+    const failures = (JSON.parse(result.stdout) as { tables: Array<{ failures: Array<{ key: { id: number }; code: string; reason: string }> }> }).tables[0]!.failures;
+    expect(failures.map((f) => [f.key.id, f.code, f.reason]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
+      [WRAPPED_ID, 'MALFORMED', 'whitespace'],
+      [TOKEN_ID, 'MALFORMED', 'unknown-version'],
+    ]);
+    expect(await nameOf(WRAPPED_ID)).toBe(wrapped);
+    expect(await nameOf(TOKEN_ID)).toBe(token);
+  });
+
+  it('encrypt --encrypt-malformed encrypts them as plaintext: each decrypts to the value that was stored', async () => {
+    const wrapped = await seedEditedValues();
+    expect(await fx.run(['encrypt', '--model', 'User', '--quiet', '--encrypt-malformed'])).toMatchObject({ status: 0 });
+    const cipher = fx.readerCipher();
+    const field = { model: 'User', field: 'name' };
+    expect(await cipher.decrypt(await nameOf(WRAPPED_ID), field)).toBe(wrapped);
+    expect(await cipher.decrypt(await nameOf(TOKEN_ID), field)).toBe(token);
+  });
+});

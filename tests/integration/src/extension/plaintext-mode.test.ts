@@ -57,6 +57,22 @@ describe.each<Provider>(['sqlite', 'postgresql'])('plaintext mid-migration on %s
     expect(await findPlaintextAtRest(t.db, t.fields, t.cipher)).toEqual([]);
   });
 
+  // Issue 9, finding 6: anyone with write access could otherwise turn a ciphertext into "plaintext"
+  // that lenient mode hands to the application as data.
+  it.each([
+    ['a trailing newline', (stored: string) => `${stored}\n`],
+    ['a leading space', (stored: string) => ` ${stored}`],
+    ['a changed version byte', (stored: string) => { const bytes = Buffer.from(stored, 'base64'); bytes[0] = 3; return bytes.toString('base64'); }],
+    ['a changed suite byte', (stored: string) => { const bytes = Buffer.from(stored, 'base64'); bytes[2] = (bytes[2] ?? 0) ^ 1; return bytes.toString('base64'); }],
+  ])('lenient throws MalformedCiphertextError on a ciphertext with %s, never returns it as data', async (_name, edit) => {
+    const id = (await t.prisma.user.create({ data: { name: 'Edited', email: 'edited@example.com' } })).id;
+    const stored = (await t.plain.user.findUniqueOrThrow({ where: { id } })).name;
+    await t.plain.user.update({ where: { id }, data: { name: edit(stored) } });
+    const error = await t.withMode('lenient').user.findUnique({ where: { id } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'PRISMA_KMS_MALFORMED_CIPHERTEXT', model: 'User', field: 'name' });
+    await t.plain.user.delete({ where: { id } });
+  });
+
   it('rejects an unknown mode when the extension is created', () => {
     expect(() => t.withMode('loose' as never)).toThrow(expect.objectContaining({ code: PrismaKmsErrorCode.INVALID_CONFIGURATION }));
   });
