@@ -3,7 +3,7 @@
  * decoding strictly (never by guessing from characters beyond the first two).
  */
 import { hasCanonicalPadding } from '../codec/stored-message';
-import { COMPACT_FORMAT_BYTE, COMPACT_OVERHEAD_BYTES, KEY_VERSION_ID_BYTES } from './compact-layout';
+import { COMPACT_OVERHEAD_BYTES, KEY_VERSION_ID_BYTES } from './compact-layout';
 
 /** A compact value's bytes and the key version it names (not yet authenticated). */
 export interface CompactValue {
