@@ -31,7 +31,12 @@ export class CompactEngine {
 
   /** Base64 compact value of `plaintext`: a string on a warm key cache, else a promise. */
   encrypt(plaintext: Uint8Array, scheme: CompactFieldScheme): string | Promise<string> {
-    const version = this.#located(() => this.#keyStore.currentKeyVersion(), scheme.field);
+    let version: LoadedKeyVersion | Promise<LoadedKeyVersion>;
+    try {
+      version = this.#keyStore.currentKeyVersion();
+    } catch (e) {
+      throw locate(e, scheme.field);
+    }
     if (version instanceof Promise) {
       return version.then(
         (loaded) => (loaded.destroyed ? this.encrypt(plaintext, scheme) : this.#seal(loaded, plaintext, scheme)),
@@ -43,7 +48,12 @@ export class CompactEngine {
 
   /** Plaintext bytes of a classified compact value: a Buffer on a warm key cache, else a promise. */
   decrypt(value: CompactValue, scheme: CompactFieldScheme): Buffer | Promise<Buffer> {
-    const version = this.#located(() => this.#keyStore.keyVersion(value.keyVersionId), scheme.field);
+    let version: LoadedKeyVersion | Promise<LoadedKeyVersion>;
+    try {
+      version = this.#keyStore.keyVersion(value.keyVersionId);
+    } catch (e) {
+      throw locate(e, scheme.field);
+    }
     if (version instanceof Promise) {
       return version.then(
         (loaded) => (loaded.destroyed ? this.decrypt(value, scheme) : this.#open(loaded, value, scheme)),
@@ -71,14 +81,6 @@ export class CompactEngine {
       );
     }
     return plaintext;
-  }
-
-  #located<T>(run: () => T, field: FieldRef): T {
-    try {
-      return run();
-    } catch (e) {
-      throw locate(e, field);
-    }
   }
 }
 

@@ -39,7 +39,7 @@ export class KeyCache<K, V extends Destroyable> {
   }
 
   /** The cached value (synchronously), a remembered failure (thrown), or a promise of one load shared by all callers. */
-  get(key: K, load: () => Promise<V>): V | Promise<V> {
+  get(key: K, load: (key: K) => Promise<V>): V | Promise<V> {
     const entry = this.#entries.get(key);
     if (entry) {
       if (entry.state === 'loading') return entry.promise;
@@ -49,7 +49,7 @@ export class KeyCache<K, V extends Destroyable> {
       }
       this.#drop(key, entry);
     }
-    const promise = load().then(
+    const promise = load(key).then(
       (value) => {
         if (this.#entries.get(key)?.state === 'loading') this.#store(key, { state: 'ready', value, expiresAt: this.#now() + this.#limits.ttlMs });
         else value.destroy(); // cleared while loading

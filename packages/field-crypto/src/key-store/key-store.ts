@@ -104,6 +104,9 @@ class Store implements KeyStore {
   readonly #versions: KeyCache<number, LoadedKeyVersion>;
   readonly #current: KeyCache<KeyPurpose, Current>;
   readonly #stats = { storageReads: 0, keyUnwraps: 0 };
+  // Loaders bound once: the cache is asked once per value, and a closure per call costs on that path.
+  readonly #loadVersion = (id: number) => this.#load(id);
+  readonly #findCurrentVersion = () => this.#findCurrent();
 
   constructor(options: KeyStoreOptions, limits: KeyCacheLimits) {
     this.name = options.name;
@@ -120,11 +123,11 @@ class Store implements KeyStore {
   }
 
   keyVersion(id: number): LoadedKeyVersion | Promise<LoadedKeyVersion> {
-    return this.#versions.get(id, () => this.#load(id));
+    return this.#versions.get(id, this.#loadVersion);
   }
 
   currentKeyVersion(): LoadedKeyVersion | Promise<LoadedKeyVersion> {
-    const current = this.#current.get('field', () => this.#findCurrent());
+    const current = this.#current.get('field', this.#findCurrentVersion);
     if (current instanceof Promise) return current.then((pointer) => this.keyVersion(pointer.id));
     return this.keyVersion(current.id);
   }
