@@ -6,7 +6,7 @@
 import { benchCodec, CODEC_BASELINES } from './codec-bench';
 import { benchFindMany } from './find-many-bench';
 import { printFindManyTable } from './find-many-table';
-import { benchKmsCalls } from './kms-calls-bench';
+import { benchCompactKmsCalls, benchKmsCalls } from './kms-calls-bench';
 import { printTable } from './table';
 
 async function main(): Promise<void> {
@@ -21,6 +21,10 @@ async function main(): Promise<void> {
   const kms = await benchKmsCalls();
   console.log(`\nKMS calls, cold cache, ${kms.values} values in 2 fields (kms-local counters):`);
   console.log(`  write: ${kms.generateDataKeyCalls} GenerateDataKey; read back with a new cipher: ${kms.decryptCalls} Decrypt`);
+
+  const compact = await benchCompactKmsCalls();
+  console.log(`\nKMS calls, compact values under one key version, ${compact.values} values written by ${compact.writerProcesses} writers:`);
+  console.log(`  a fresh process reading them in random order: ${compact.readerDecryptCalls} Decrypt, ${compact.readerGenerateDataKeyCalls} GenerateDataKey`);
 }
 
 main().catch((error: unknown) => {

@@ -102,3 +102,19 @@ ALTER TABLE `_PostToTag` ADD CONSTRAINT `_PostToTag_A_fkey` FOREIGN KEY (`A`) RE
 
 -- AddForeignKey
 ALTER TABLE `_PostToTag` ADD CONSTRAINT `_PostToTag_B_fkey` FOREIGN KEY (`B`) REFERENCES `Tag`(`id`) ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- CreateTable
+CREATE TABLE `prisma_kms_keys` (
+    `key_store` VARCHAR(191) NOT NULL,
+    `id` BIGINT NOT NULL,
+    `key_name` VARCHAR(191) NOT NULL,
+    `version` INTEGER NOT NULL,
+    `purpose` VARCHAR(191) NOT NULL,
+    `scope` VARCHAR(191) NOT NULL DEFAULT '',
+    `status` VARCHAR(191) NOT NULL DEFAULT 'active',
+    `material` TEXT NOT NULL,
+    `created_at` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
+
+    UNIQUE INDEX `prisma_kms_keys_key_store_key_name_purpose_scope_version_key`(`key_store`, `key_name`, `purpose`, `scope`, `version`),
+    PRIMARY KEY (`key_store`, `id`)
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;

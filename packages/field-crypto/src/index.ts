@@ -11,7 +11,38 @@ export {
   type FieldValue,
 } from './cipher/field-cipher';
 export { MODEL_CONTEXT_KEY, FIELD_CONTEXT_KEY, type FieldRef } from './cipher/encryption-context';
-export { KMS_PROVIDER_ID, type StoredValue, type WrappingKeyRef } from './cipher/stored-value';
+export { KMS_PROVIDER_ID, KEY_STORE_PROVIDER_ID, type StoredValue, type WrappingKeyRef } from './cipher/stored-value';
+export {
+  createKeyStore,
+  keyStoreAdmin,
+  memoryKeyStorage,
+  DEFAULT_KEY_CACHE_LIMITS,
+  EXPORT_FORMAT as KEY_STORE_EXPORT_FORMAT,
+  ROW_CONTEXT_KEYS as KEY_ROW_CONTEXT_KEYS,
+  DEFAULT_KEY_NAME,
+  KEY_PURPOSES,
+  KEY_STATUSES,
+  KEY_VERSION_BYTES,
+  KeyStoreError,
+  KeyStoreErrorReason,
+  isKeyStoreError,
+  type KeyStore,
+  type KeyStoreOptions,
+  type KeyStoreStats,
+  type KeyStoreAdmin,
+  type KeyStoreAdminOptions,
+  type KeyStoreExport,
+  type KeyVersionInfo,
+  type ImportResult,
+  type KeyStoreStorage,
+  type KeyRow,
+  type KeyPurpose,
+  type KeyStatus,
+  type KeySelector,
+  type KeyCacheLimits,
+  type KeyStoreErrorOptions,
+} from './key-store';
+export { COMPACT_FORMAT_BYTE, COMPACT_OVERHEAD_BYTES } from './compact';
 export { DEFAULT_CACHE_LIMITS, type DataKeyCacheOptions, type DataKeyCacheLimits } from './materials/cache-limits';
 export { DEFAULT_FAILED_UNWRAP_CACHE, type FailedUnwrapCacheOptions } from './materials/failed-unwrap-cache';
 export { kmsKeyring, type KmsKeyringOptions } from './keyrings/kms-keyring';

@@ -56,3 +56,6 @@ export {
 
 // The pure query walker, for tools that need to see what a query reads or writes (the CLI, tests).
 export { planArgs, collectReadTargets, checkFilter, type ArgsPlan, type PlanOptions, type UniqueLookup, type WriteTarget, type ReadTarget, type Path } from './walker';
+
+// Key-store rows in the application's database (createKeyStore's storage), through an unextended client.
+export { prismaKeyStorage, type PrismaKmsKeyDelegate, type PrismaKmsKeyRecord } from './key-store';

@@ -32,11 +32,27 @@ import {
   readMessage,
 } from './message-engine';
 import { wrappingKeyOf, type StoredValue, type WrappingKeyRef } from './stored-value';
+import { classifyCompactValue, fieldKeyInfo } from '../compact';
+import type { KeyStore } from '../key-store/key-store';
+import { CompactEngine } from './compact-engine';
+import { processInSlices } from './sliced-batch';
 
 /** Options of {@link createFieldCipher}. */
 export interface FieldCipherOptions {
-  /** Any Encryption SDK keyring: {@link kmsKeyring}, {@link localAesKeyring}, {@link multiKeyring}, or your own. */
-  readonly keyring: KeyringNode;
+  /**
+   * Any Encryption SDK keyring: {@link kmsKeyring}, {@link localAesKeyring}, {@link multiKeyring}, or your own.
+   * It reads and writes standalone messages; with a `keyStore` it may be left out (the store's keyring is used).
+   */
+  readonly keyring?: KeyringNode;
+  /**
+   * How new values are written (reads accept both):
+   * - `'message'` (default without a key store): one standalone Encryption SDK message per value;
+   * - `'compact'` (default with a key store): the compact format of docs/format.md under the key store's
+   *   current key version: 56 characters for 9 bytes, one KMS Decrypt per key version per process per TTL.
+   */
+  readonly format?: 'message' | 'compact';
+  /** Key versions for compact values: {@link createKeyStore}. Needed to write or read compact values. */
+  readonly keyStore?: KeyStore;
   /** Data-key cache limits (defaults: 5 minutes, 2^32 messages, 2^53-1 bytes, 1,000 keys); `false` turns the cache off. */
   readonly cache?: DataKeyCacheOptions | false;
   /** Static application context added to every value, e.g. `{ app: 'billing' }`; checked on every decrypt. */
@@ -101,11 +117,12 @@ export interface FieldValue {
 }
 
 /**
- * Encrypts and decrypts field values. Each value becomes one AWS Encryption SDK message, stored as
- * base64, bound to its model and field by the encryption context.
+ * Encrypts and decrypts field values. Each value becomes one AWS Encryption SDK message (format
+ * `'message'`, bound to its model and field by the encryption context) or one compact value under a
+ * key-store version (format `'compact'`, bound by its per-field key); reads accept both.
  */
 export interface FieldCipher {
-  /** Encrypts one value for `field`: base64 (standard, padded) of one Encryption SDK message. */
+  /** Encrypts one value for `field`: base64 (standard, padded) of one Encryption SDK message or compact value. */
   encrypt(plaintext: string, field: FieldRef): Promise<string>;
   /** Decrypts a value read from `field`; fails if it was written for another field (context check). */
   decrypt(ciphertext: string, field: FieldRef): Promise<string>;
@@ -130,6 +147,8 @@ interface FieldScheme {
   readonly field: FieldRef;
   readonly encryptionContext: Readonly<EncryptionContext>;
   readonly cacheKey: string;
+  /** HKDF info of the field's compact key (one buffer per field: key versions cache by its identity). */
+  readonly compactInfo: Buffer | undefined;
 }
 
 /**
@@ -147,9 +166,13 @@ interface FieldScheme {
  * ```
  */
 export function createFieldCipher(options: FieldCipherOptions): FieldCipher {
-  if (!options || !(options.keyring instanceof KeyringNode)) {
+  const keyring = options?.keyring ?? options?.keyStore?.keyring;
+  if (!options || !(keyring instanceof KeyringNode)) {
     throw new ConfigurationError('createFieldCipher needs a keyring (an Encryption SDK KeyringNode)');
   }
+  const format = options.format ?? (options.keyStore ? 'compact' : 'message');
+  if (format !== 'message' && format !== 'compact') throw new ConfigurationError("format must be 'message' or 'compact'");
+  if (format === 'compact' && !options.keyStore) throw new ConfigurationError("format 'compact' needs a keyStore (createKeyStore)");
   const staticContext = validateStaticContext(options.encryptionContext);
   const suite = encryptSuite(options.suite ?? AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY);
   const limits = options.cache === false ? false : dataKeyCacheLimits(options.cache ?? {});
@@ -159,7 +182,8 @@ export function createFieldCipher(options: FieldCipherOptions): FieldCipher {
     throw new ConfigurationError(`maxEncryptedDataKeys must be an integer from 1 to ${MAX_ENCRYPTED_DATA_KEYS_LIMIT}`);
   }
   const failedUnwraps = options.failedUnwrapCache === false ? false : new FailedUnwrapCache(options.failedUnwrapCache ?? {});
-  return new Cipher(options.keyring, limits, staticContext, suite, policy, { maxEncryptedDataKeys, failedUnwraps });
+  const compact = options.keyStore ? new CompactEngine(options.keyStore) : undefined;
+  return new Cipher(keyring, limits, staticContext, suite, policy, { maxEncryptedDataKeys, failedUnwraps }, compact, format === 'compact');
 }
 
 const COMMITMENT_POLICIES: ReadonlySet<string> = new Set<FieldCommitmentPolicy>([
@@ -215,6 +239,9 @@ class Cipher implements FieldCipher {
   readonly #schemes = new Map<string, Map<string, FieldScheme>>();
   readonly #decryptSuites = new Map<number, NodeAlgorithmSuite>();
   #currentWrappingKey: Promise<WrappingKeyRef> | undefined;
+  /** Reads (and, when `#writesCompact`, writes) compact values; undefined without a key store. */
+  readonly #compact: CompactEngine | undefined;
+  readonly #writesCompact: boolean;
 
   constructor(
     keyring: KeyringNode,
@@ -223,7 +250,11 @@ class Cipher implements FieldCipher {
     suite: NodeAlgorithmSuite,
     policy: FieldCommitmentPolicy,
     keyLimits: { readonly maxEncryptedDataKeys: number; readonly failedUnwraps: FailedUnwrapCache | false },
+    compact: CompactEngine | undefined,
+    writesCompact: boolean,
   ) {
+    this.#compact = compact;
+    this.#writesCompact = writesCompact;
     this.#policy = policy;
     this.#materials = new CachingMaterialsManager({ keyring, limits, counters: this.#counters, describe: describeContext, ...keyLimits });
     this.#staticContext = staticContext;
@@ -252,6 +283,9 @@ class Cipher implements FieldCipher {
   }
 
   inspect(value: string): StoredValue {
+    const compact = classifyCompactValue(value);
+    if (compact.kind === 'compact') return CompactEngine.describe(compact.keyVersionId);
+    if (compact.kind === 'malformed') return { kind: 'malformed', reason: `compact-${compact.reason}` };
     const stored = readMessage(value);
     if (stored.kind === 'plaintext') return PLAINTEXT;
     if (stored.kind === 'malformed') return { kind: 'malformed', reason: stored.reason };
@@ -260,6 +294,8 @@ class Cipher implements FieldCipher {
   }
 
   currentWrappingKey(): Promise<WrappingKeyRef> {
+    // The key store's current version can change with a rotation: ask it (it caches for its TTL).
+    if (this.#writesCompact && this.#compact) return this.#compact.currentWrappingKey();
     this.#currentWrappingKey ??= this.#materials.generatorWrappingKey(this.#suite, this.#staticContext).then(
       (edk) => wrappingKeyOf(edk),
       (e: unknown) => {
@@ -277,6 +313,10 @@ class Cipher implements FieldCipher {
       throw new EncryptionError('only strings can be encrypted', { model: field.model, field: field.field });
     }
     const bytes = Buffer.from(plaintext, 'utf8');
+    if (this.#writesCompact && this.#compact) {
+      const encoded = this.#compact.encrypt(bytes, scheme);
+      return typeof encoded === 'string' ? this.#encrypted(encoded, true) : encoded.then((value) => this.#encrypted(value, true));
+    }
     try {
       if (this.#encodesFast) {
         const request = {
@@ -300,7 +340,18 @@ class Cipher implements FieldCipher {
 
   /** Decrypts one value: synchronously on a warm cache when the codec can read it, else a promise. */
   #decryptOne(ciphertext: string, field: FieldRef): string | Promise<string> {
-    this.#scheme(field);
+    const scheme = this.#scheme(field);
+    const compact = classifyCompactValue(ciphertext);
+    if (compact.kind !== 'not-compact') {
+      if (compact.kind === 'malformed') {
+        throw new MalformedCiphertextError(`the stored value is a damaged compact value (${compact.reason})`, { model: field.model, field: field.field });
+      }
+      if (!this.#compact) {
+        throw new ConfigurationError('the stored value is a compact value: give createFieldCipher a keyStore to read it', { model: field.model, field: field.field });
+      }
+      const plaintext = this.#compact.decrypt(compact, scheme);
+      return plaintext instanceof Promise ? plaintext.then((p) => this.#decrypted(p, true)) : this.#decrypted(plaintext, true);
+    }
     const stored = readMessage(ciphertext);
     if (stored.kind === 'plaintext') {
       throw new MalformedCiphertextError('the stored value is not a base64 AWS Encryption SDK message', {
@@ -346,11 +397,11 @@ class Cipher implements FieldCipher {
     }
   }
 
-  #encrypted(message: Buffer, fast: boolean): string {
+  #encrypted(message: Buffer | string, fast: boolean): string {
     this.#counters.encrypted += 1;
     if (fast) this.#counters.fastEncrypts += 1;
     else this.#counters.sdkEncrypts += 1;
-    return message.toString('base64');
+    return typeof message === 'string' ? message : message.toString('base64');
   }
 
   #decrypted(plaintext: Buffer, fast: boolean): string {
@@ -380,7 +431,11 @@ class Cipher implements FieldCipher {
     }
     const ref = Object.freeze({ model: field.model, field: field.field });
     const encryptionContext = fieldContext(ref, this.#staticContext);
-    const scheme = { field: ref, encryptionContext, cacheKey: this.#materials.encryptionCacheKey(this.#suite, encryptionContext) };
+    const compactInfo = this.#compact ? fieldKeyInfo(ref, this.#staticContext) : undefined;
+    if (this.#compact && !compactInfo) {
+      throw new ConfigurationError('the model and field names and the static context are too long for a compact field key (1,024 bytes)', ref);
+    }
+    const scheme = { field: ref, encryptionContext, cacheKey: this.#materials.encryptionCacheKey(this.#suite, encryptionContext), compactInfo };
     if (byField) byField.set(field.field, scheme);
     else this.#schemes.set(field.model, new Map([[field.field, scheme]]));
     return scheme;
@@ -395,20 +450,12 @@ class Cipher implements FieldCipher {
     return suite;
   }
 
-  /** Runs `one` over the items; stays synchronous while every item is a cache hit. */
+  /**
+   * Runs `one` over the items in slices of about 10 ms that yield to the event loop (a warm cache makes
+   * every item synchronous, and 100,000 of them would otherwise hold the loop for seconds).
+   */
   #many(items: ReadonlyArray<FieldValue>, one: (item: FieldValue) => string | Promise<string>): Promise<string[]> {
-    const results = new Array<string>(items.length);
-    let pending: Promise<void>[] | undefined;
-    try {
-      for (let i = 0; i < items.length; i += 1) {
-        const result = one(items[i] as FieldValue);
-        if (typeof result === 'string') results[i] = result;
-        else (pending ??= []).push(result.then((value) => void (results[i] = value)));
-      }
-    } catch (e) {
-      return pending ? settleAll(pending).then(() => Promise.reject(e), () => Promise.reject(e)) : Promise.reject(e);
-    }
-    return pending ? settleAll(pending).then(() => results) : Promise.resolve(results);
+    return processInSlices(items, one, settleAll);
   }
 }
 

@@ -12,9 +12,12 @@ export interface WrappingKeyRef {
  * What a stored string is, judged by parsing it as a message (never by guessing from characters):
  * - `plaintext`: not a message, and does not start like one;
  * - `ciphertext`: a message whose header (and single-frame body layout) parses; not yet authenticated;
+ * - `compact`: a compact value (docs/format.md) naming a key-store version; not yet authenticated;
  * - `malformed`: base64 whose first bytes are a message's (version 2 + a v2 suite id, or version 1 +
  *   type 0x80 + a v1 suite id) but that does not parse as one (truncated, corrupt). Never plaintext:
  *   do not return it as data or encrypt it again; `decrypt` throws `MalformedCiphertextError` for it.
+ *   A damaged compact value ('/' then 'A'..'P', base64 characters only, not whole) is malformed too,
+ *   with a reason starting `compact-`.
  */
 export type StoredValue =
   | { readonly kind: 'plaintext' }
@@ -31,8 +34,17 @@ export type StoredValue =
       readonly encryptionContext: Readonly<EncryptionContext>;
       /** One per encrypted data key in the message, in message order; the first is the generator's. */
       readonly wrappingKeys: readonly WrappingKeyRef[];
+    }
+  | {
+      /** A compact value (docs/format.md): not yet authenticated; its key is the key store's version `keyVersionId`. */
+      readonly kind: 'compact';
+      readonly keyVersionId: number;
+      /** One entry: `{ providerId: KEY_STORE_PROVIDER_ID, keyId: String(keyVersionId) }`, so tools count values per key version. */
+      readonly wrappingKeys: readonly WrappingKeyRef[];
     };
 
+/** The `providerId` under which `inspect` and `currentWrappingKey` name a key-store version (keyId: its id). */
+export const KEY_STORE_PROVIDER_ID = 'prisma-kms-key-store';
 /** The `providerId` of a data key wrapped by AWS KMS (its `keyId` is then the key ARN). Fixed by the SDK. */
 export const KMS_PROVIDER_ID = 'aws-kms';
 /** A raw AES keyring's provider info: key name, then tag length in bits (uint32), IV length (uint32), IV. */

@@ -218,7 +218,7 @@ const BASE64_VALUES = new Map([
  * bits (low 4 zero), with '=' it keeps 4 bits (low 2 zero). Node's decoder ignores those bits, so
  * without this check two different strings would decode to the same message.
  */
-function hasCanonicalPadding(value: string): boolean {
+export function hasCanonicalPadding(value: string): boolean {
   const padding = value.endsWith('==') ? 2 : value.endsWith('=') ? 1 : 0;
   if (padding === 0) return true;
   const last = BASE64_VALUES.get(value[value.length - 1 - padding] ?? '') ?? 0;

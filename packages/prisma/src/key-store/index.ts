@@ -1,0 +1,1 @@
+export { prismaKeyStorage, type PrismaKmsKeyDelegate, type PrismaKmsKeyRecord } from './prisma-key-storage';
