@@ -63,7 +63,7 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
         $allModels: {
           async $allOperations({ model, operation, args, query }) {
             if (!scheme.model(model).reachesEncryptedFields) return query(args);
-            const plan = planArgs(scheme, model, operation, args, { indexer });
+            const plan = planArgs(scheme, model, operation, args, { indexer, plaintextFallback: mode === 'lenient' });
             if (plan.writes.length > 0) {
               const ciphertexts = await cipher.encryptMany(
                 plan.writes.map((target) => ({ value: target.plaintext, field: { model: target.model, field: target.field } })),
