@@ -4,9 +4,9 @@
  * not change (no `reindex` is needed); only the envelope does. With a `rotationKeyring` as the config's
  * keyring, the new messages are wrapped by its `current` key alone.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { rewrapIndexKeys, splitIndexKeyMessages } from '@prisma-kms/field-crypto';
+import { readIndexKeyFile } from '../config/index-key-file';
 import { loadConfig, locateConfig } from '../config/load-config';
 import { CliError, describeCause } from '../errors';
 import { writeFileAtomically } from '../output/write-file-atomically';
@@ -41,13 +41,7 @@ export async function rewrapIndexKeysCommand(flags: RewrapIndexKeysFlags, cwd: s
   if (file === undefined) {
     throw new CliError('USAGE', 'keys rewrap needs the index key file: pass --file <path> or set `indexKeyFile` in the config');
   }
-  const source = resolve(cwd, file);
-  let text: string;
-  try {
-    text = readFileSync(source, 'utf8');
-  } catch (error) {
-    throw new CliError('USAGE', `Could not read the index key file ${source}: ${describeCause(error)}`, { cause: error });
-  }
+  const { path: source, text } = readIndexKeyFile(file, cwd);
   const messages = splitIndexKeyMessages(text);
   if (messages.length === 0) throw new CliError('USAGE', `${source} holds no index key message`);
   const keyring = await configKeyring(config, 'keys rewrap');

@@ -4,10 +4,8 @@
  * nowhere here wraps nothing prisma-kms keeps and can be retired. Reads the file's message headers
  * only: no KMS call.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { indexKeyWrappingKeys, splitIndexKeyMessages } from '@prisma-kms/field-crypto';
-import { CliError, describeCause } from '../errors';
+import { readIndexKeyFile } from '../config/index-key-file';
 import type { FieldStatus } from './collect-status';
 import { wrappingKeyLabel } from './value-state';
 
@@ -40,13 +38,7 @@ export interface WrappingKeyUse {
  * ```
  */
 export function readIndexKeyStatus(file: string, cwd: string): IndexKeyStatus {
-  const path = resolve(cwd, file);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new CliError('USAGE', `Could not read the index key file ${path}: ${describeCause(error)}`, { cause: error });
-  }
+  const { path, text } = readIndexKeyFile(file, cwd);
   const keys = splitIndexKeyMessages(text).map((message) => {
     const { version, wrappingKeys } = indexKeyWrappingKeys(message);
     return { version, wrappingKeys: wrappingKeys.map(wrappingKeyLabel) };
