@@ -56,7 +56,7 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
   return Prisma.defineExtension((client) => {
     // Unique lookups during a key rotation and truncated indexes need a read before the operation: it
     // goes through the client below this extension (outside an interactive transaction, see the README).
-    const matches = indexer === undefined ? undefined : new TrueMatchFinder(scheme, client as unknown as ModelDelegates, indexer, decrypt);
+    const matches = indexer === undefined ? undefined : new TrueMatchFinder(scheme, client as unknown as ModelDelegates, indexer, decrypt, { plaintextFallback: mode === 'lenient' });
     return client.$extends({
       name: 'prisma-kms/field-encryption',
       query: {

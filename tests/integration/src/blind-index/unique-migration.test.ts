@@ -66,6 +66,16 @@ describe.each<Provider>(['postgresql', 'sqlite'])('migrating a unique plaintext 
     expect(await strict.user.findFirst({ where: { email: 'user1@example.com' } })).toBeNull();
   });
 
+  it('a truncated (non-unique) index too: a row not yet encrypted is found, and only the true match', async () => {
+    const q = fx.db.raw.quote;
+    await fx.db.raw.query(`INSERT INTO ${q('Profile')} (${q('id')}, ${q('ssn')}, ${q('userId')}) VALUES (?, ?, ?), (?, ?, ?)`, [
+      'p-1', '123-45-6789', 1, 'p-2', '987-65-4321', 2,
+    ]);
+    const lenient = await app('lenient');
+    expect(await lenient.profile.findMany({ where: { ssn: ' 123-45-6789 ' }, select: { id: true, ssn: true } })).toEqual([{ id: 'p-1', ssn: '123-45-6789' }]);
+    expect(await (await app('strict')).profile.findMany({ where: { ssn: '123-45-6789' } })).toEqual([]);
+  });
+
   async function unindexedRows(): Promise<number> {
     const q = fx.db.raw.quote;
     const [row] = await fx.db.raw.query<{ n: number | string }>(`SELECT COUNT(*) AS ${q('n')} FROM ${q('users')} WHERE ${q('email_hash')} IS NULL`);
