@@ -89,6 +89,8 @@ export {
   INDEX_KEY_BYTES,
   INDEX_KEY_CONTEXT,
   loadIndexKeys,
+  rewrapIndexKeys,
+  indexKeyWrappingKeys,
   splitIndexKeyMessages,
   parseIndexValue,
   normalize,

@@ -5,9 +5,10 @@
  */
 import { appendFileSync, chmodSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createIndexKey, type KeyringNode } from '@prisma-kms/field-crypto';
-import { loadConfig, locateConfig, provide } from '../config/load-config';
+import { createIndexKey } from '@prisma-kms/field-crypto';
+import { loadConfig, locateConfig } from '../config/load-config';
 import { CliError, describeCause } from '../errors';
+import { configKeyring } from './config-keyring';
 
 export interface CreateIndexKeyFlags {
   readonly config?: string;
@@ -31,13 +32,7 @@ export type CreatedIndexKey = { readonly message: string; readonly path?: string
  */
 export async function createIndexKeyCommand(flags: CreateIndexKeyFlags, cwd: string): Promise<CreatedIndexKey> {
   const { config } = await loadConfig(locateConfig(cwd, flags.config));
-  if (!config.keyring) {
-    throw new CliError(
-      'CONFIG_INVALID',
-      "keys create-index-key needs the config's keyring (the KeyringNode the application's cipher uses): add `keyring` to defineConfig",
-    );
-  }
-  const keyring = await provide<KeyringNode>(config.keyring, 'keyring');
+  const keyring = await configKeyring(config, 'keys create-index-key');
   const message = await createIndexKey(keyring, {
     version: flags.version,
     ...(config.indexKeyContext ? { encryptionContext: config.indexKeyContext } : {}),

@@ -14,6 +14,8 @@ import { verifyTables } from '../engine/verify-values';
 import { formatMigration, formatStatus, formatVerify, toJson } from '../output/format-results';
 import { createProgressReporter } from '../output/progress-reporter';
 import { createIndexKeyCommand, type CreateIndexKeyFlags } from './create-index-key';
+import { rewrapIndexKeysCommand, type RewrapIndexKeysFlags } from './rewrap-index-keys';
+import { formatIndexKeyStatus, readIndexKeyStatus, wrappingKeysInUse } from '../engine/index-key-status';
 import { findPrismaDebugHistories } from './prisma-debug-history';
 import { indexedTargets } from '../engine/table-target';
 import { openSession, resolveKeyringCipher, type CommonFlags, type Session } from './session';
@@ -105,7 +107,8 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
     .description('count plaintext, current-key and other-key ciphertext, and nulls, per model and field (reads only)')
     .option('--json', 'print JSON')
     .option('--quiet', 'no progress output')
-    .action(async (flags: MigrationFlags) => {
+    .option('--index-keys <file>', "list the KMS keys that wrap this index key file's keys (default: the config's indexKeyFile)")
+    .action(async (flags: MigrationFlags & { indexKeys?: string }) => {
       await withSession(flags, io, async (session) => {
         const progress = createProgressReporter(io.stderr, { quiet: flags.quiet || flags.json });
         const report = await collectStatus(session.targets, {
@@ -116,7 +119,14 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
           onProgress: (p) => progress.update(p),
         });
         progress.finish();
-        io.stdout.write(flags.json ? toJson(report) + '\n' : formatStatus(report));
+        const indexKeyFile = flags.indexKeys ?? session.loaded.config.indexKeyFile;
+        const indexKeys = indexKeyFile === undefined ? undefined : readIndexKeyStatus(indexKeyFile, io.cwd);
+        const inUse = wrappingKeysInUse(report, indexKeys);
+        io.stdout.write(
+          flags.json
+            ? toJson({ ...report, ...(indexKeys ? { indexKeys } : {}), wrappingKeysInUse: inUse }) + '\n'
+            : formatStatus(report) + formatIndexKeyStatus(indexKeys, inUse),
+        );
       });
     });
 
@@ -171,9 +181,8 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
       });
   }
 
-  program
-    .command('keys')
-    .description('blind index keys')
+  const keys = program.command('keys').description('blind index keys');
+  keys
     .command('create-index-key')
     .description('print (or --out: append to a file, mode 0600) a new blind index key, encrypted with the config\'s keyring')
     .option('-c, --config <path>', 'config module (default: prisma-kms.config.{ts,js,mjs,cjs} in the working directory)')
@@ -183,6 +192,16 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
       const created = await createIndexKeyCommand(flags, io.cwd);
       if (created.path === undefined) io.stdout.write(`${created.message}\n`);
       else io.stderr.write(`prisma-kms: index key version ${flags.version} appended to ${created.path}\n`);
+    });
+  keys
+    .command('rewrap')
+    .description("re-wrap the index key file's keys under the config's keyring (same keys and versions), e.g. before retiring a KMS key")
+    .option('-c, --config <path>', 'config module (default: prisma-kms.config.{ts,js,mjs,cjs} in the working directory)')
+    .option('--file <file>', "the index key file, replaced atomically (default: the config's indexKeyFile)")
+    .option('--out <file>', 'write the re-wrapped file here instead of replacing --file')
+    .action(async (flags: RewrapIndexKeysFlags) => {
+      const done = await rewrapIndexKeysCommand(flags, io.cwd);
+      io.stderr.write(`prisma-kms: ${done.count} index keys re-wrapped into ${done.path}\n`);
     });
 
   withCommon(program.command('verify'))

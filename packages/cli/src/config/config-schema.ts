@@ -57,6 +57,7 @@ export const configSchema = z.object({
       message: 'keys starting with prisma-kms: or aws-crypto- are reserved',
     })
     .optional(),
+  indexKeyFile: z.string().min(1).optional(),
   checkpointDir: z.string().min(1).optional(),
   batchSize: z.number().int().positive().optional(),
   concurrency: z.number().int().positive().optional(),

@@ -82,6 +82,12 @@ export interface PrismaKmsConfig {
    * (`{ encryptionContext }`); keys in the `prisma-kms:` and `aws-crypto-` namespaces are reserved.
    */
   indexKeyContext?: Readonly<Record<string, string>>;
+  /**
+   * The file the application loads its index keys from (relative to the working directory), as written
+   * by `keys create-index-key --out`. `keys rewrap` re-wraps it in place and `status` lists the KMS
+   * keys that wrap each of its keys.
+   */
+  indexKeyFile?: string;
   /** Other ciphers `verify --keyring <name>` can use, e.g. one with only the recovery keyring. */
   keyrings?: Record<string, Provide<MigrationCipher>>;
   /** Directory for checkpoint files; default `.prisma-kms` in the working directory. */

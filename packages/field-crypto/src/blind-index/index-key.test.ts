@@ -3,7 +3,18 @@ import { randomBytes } from 'node:crypto';
 import { inspect } from 'node:util';
 import { FieldCryptoErrorCode, isFieldCryptoError } from '../errors';
 import { BlindIndexErrorReason, isBlindIndexError } from './errors';
-import { createIndexKey, INDEX_KEY_BYTES, INDEX_KEY_CONTEXT, indexKeyBytes, loadIndexKeys, splitIndexKeyMessages } from './index-key';
+import {
+  createIndexKey,
+  INDEX_KEY_BYTES,
+  INDEX_KEY_CONTEXT,
+  indexKeyBytes,
+  indexKeyWrappingKeys,
+  loadIndexKeys,
+  rewrapIndexKeys,
+  splitIndexKeyMessages,
+} from './index-key';
+import { multiKeyring } from '../keyrings/multi-keyring';
+import { rotationKeyring } from '../keyrings/rotation-keyring';
 import { randomAesKeyring } from './__tests__/keyrings';
 import { rejection } from '../__tests__/rejection';
 
@@ -166,5 +177,53 @@ describe('loadIndexKeys', () => {
 describe('splitIndexKeyMessages', () => {
   test('one message per line; blank lines, comments and CRLF ignored', () => {
     expect(splitIndexKeyMessages('# index keys\r\nAAA=\r\n\n  BBB=  \n#old\n')).toEqual(['AAA=', 'BBB=']);
+  });
+});
+
+describe('rewrapIndexKeys', () => {
+  const oldKey = randomAesKeyring('old-key');
+  const newKey = randomAesKeyring('new-key');
+  const retiring = rotationKeyring({ current: newKey, previous: [oldKey] });
+
+  test('moves every message to the current key alone, keeping the key bytes, versions and order', async () => {
+    const messages = [await createIndexKey(oldKey, { version: 2 }), await createIndexKey(oldKey, { version: 1 })];
+    const before = await loadIndexKeys(oldKey, messages);
+    const rewrapped = await rewrapIndexKeys(retiring, messages);
+    expect(rewrapped.map((m) => indexKeyWrappingKeys(m))).toEqual([
+      { version: 2, wrappingKeys: [{ providerId: 'prisma-kms-test', keyId: 'new-key' }] },
+      { version: 1, wrappingKeys: [{ providerId: 'prisma-kms-test', keyId: 'new-key' }] },
+    ]);
+    // The new key alone loads them, and they are the same keys: no blind index needs rebuilding.
+    const after = await loadIndexKeys(newKey, rewrapped);
+    expect(after.versions).toEqual([2, 1]);
+    for (const version of [1, 2]) expect(indexKeyBytes(after, version).equals(indexKeyBytes(before, version))).toBe(true);
+    await expect(loadIndexKeys(oldKey, rewrapped)).rejects.toThrow(/could not be decrypted/);
+  });
+
+  test('keeps the extra encryption context', async () => {
+    const encryptionContext = { app: 'billing' };
+    const message = await createIndexKey(oldKey, { version: 1, encryptionContext });
+    const [rewrapped] = await rewrapIndexKeys(retiring, [message], { encryptionContext });
+    expect((await loadIndexKeys(newKey, [rewrapped!], { encryptionContext })).versions).toEqual([1]);
+  });
+
+  test('refuses two messages of one version, and a message the keyring cannot read, naming its position', async () => {
+    const one = await createIndexKey(oldKey, { version: 1 });
+    const e = await rejection(rewrapIndexKeys(retiring, [one, await createIndexKey(oldKey, { version: 1 })]));
+    expect(isBlindIndexError(e) && e.reason).toBe(BlindIndexErrorReason.INDEX_KEY_VERSIONS);
+    const unreadable = await rejection(rewrapIndexKeys(retiring, [one, await createIndexKey(randomAesKeyring('other'), { version: 2 })]));
+    expect(isBlindIndexError(unreadable) && unreadable.message).toMatch(/index key #2 could not be decrypted/);
+  });
+});
+
+describe('indexKeyWrappingKeys', () => {
+  test('reads the version and wrapping keys from the header; refuses text that is not a message', async () => {
+    const both = multiKeyring({ generator: randomAesKeyring('a'), children: [randomAesKeyring('b')] });
+    expect(indexKeyWrappingKeys(await createIndexKey(both, { version: 3 }))).toEqual({
+      version: 3,
+      wrappingKeys: [{ providerId: 'prisma-kms-test', keyId: 'a' }, { providerId: 'prisma-kms-test', keyId: 'b' }],
+    });
+    const e = (() => { try { indexKeyWrappingKeys('bm90IGEgbWVzc2FnZQ=='); } catch (error) { return error; } })();
+    expect(isBlindIndexError(e) && e.reason).toBe(BlindIndexErrorReason.INDEX_KEY_UNREADABLE);
   });
 });

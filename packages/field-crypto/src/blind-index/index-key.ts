@@ -10,6 +10,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AlgorithmSuiteIdentifier, buildClient, CommitmentPolicy, type KeyringNode } from '@aws-crypto/client-node';
+import { parseMessageHeader } from '../codec';
+import { wrappingKeyOf, type WrappingKeyRef } from '../cipher/stored-value';
 import { BlindIndexError, BlindIndexErrorReason } from './errors';
 
 /** An index key is a 32-byte HMAC-SHA-256 key (the hash's block output size; more adds nothing). */
@@ -62,15 +64,87 @@ export async function createIndexKey(keyring: KeyringNode, options: CreateIndexK
   assertStaticContext(extra);
   const key = randomBytes(INDEX_KEY_BYTES);
   try {
+    return await encryptIndexKey(keyring, key, options.version, extra, 'the keyring could not encrypt a new index key');
+  } finally {
+    key.fill(0);
+  }
+}
+
+/**
+ * Re-wraps index key messages under the keyring's current key: each message is decrypted (with the same
+ * checks as {@link loadIndexKeys}) and its key bytes are encrypted again with the same version and
+ * encryption context. The keys themselves do not change, so no blind index needs rebuilding. With a
+ * `rotationKeyring`, the new messages are wrapped by `current` alone: this is how the index keys leave a
+ * KMS key that is being retired. Returns the new messages in the order given.
+ *
+ * @example
+ * ```ts
+ * const keyring = rotationKeyring({ current: kmsKeyring({ generatorKeyId: newKeyArn }), previous: [kmsKeyring({ keyIds: [oldKeyArn] })] });
+ * const rewrapped = await rewrapIndexKeys(keyring, splitIndexKeyMessages(readFileSync('.prisma-kms/index-keys', 'utf8')));
+ * ```
+ */
+export async function rewrapIndexKeys(
+  keyring: KeyringNode,
+  messages: readonly string[],
+  options: Pick<LoadIndexKeysOptions, 'encryptionContext'> = {},
+): Promise<string[]> {
+  const extra = options.encryptionContext ?? {};
+  assertStaticContext(extra);
+  const versions = new Set<number>();
+  const rewrapped: string[] = [];
+  for (const [position, message] of messages.entries()) {
+    const { version, key } = await decryptIndexKey(keyring, message, extra, position);
+    try {
+      if (versions.has(version)) {
+        throw new BlindIndexError(BlindIndexErrorReason.INDEX_KEY_VERSIONS, `two index keys have version ${version}: keep one key per version`);
+      }
+      versions.add(version);
+      rewrapped.push(await encryptIndexKey(keyring, key, version, extra, `the keyring could not re-wrap index key #${position + 1}`));
+    } finally {
+      key.fill(0);
+    }
+  }
+  return rewrapped;
+}
+
+/**
+ * The wrapping keys of an index key message, read from its header (no KMS call): for KMS, the key ARNs
+ * that can unwrap it. Throws for text that is not an Encryption SDK message. Pure.
+ *
+ * @example
+ * ```ts
+ * indexKeyWrappingKeys(message); // [{ providerId: 'aws-kms', keyId: 'arn:aws:kms:...:key/...' }]
+ * ```
+ */
+export function indexKeyWrappingKeys(message: string): { readonly version: number | undefined; readonly wrappingKeys: WrappingKeyRef[] } {
+  let header: ReturnType<typeof parseMessageHeader>;
+  try {
+    header = parseMessageHeader(Buffer.from(message.trim(), 'base64'));
+  } catch (cause) {
+    throw new BlindIndexError(BlindIndexErrorReason.INDEX_KEY_UNREADABLE, 'an index key message is not an Encryption SDK message', { cause });
+  }
+  const versionText = header.encryptionContext[INDEX_KEY_CONTEXT.versionKey];
+  return {
+    version: versionText !== undefined && VERSION_TEXT.test(versionText) ? Number(versionText) : undefined,
+    wrappingKeys: header.encryptedDataKeys.map(wrappingKeyOf),
+  };
+}
+
+async function encryptIndexKey(
+  keyring: KeyringNode,
+  key: Buffer,
+  version: number,
+  extra: Readonly<Record<string, string>>,
+  failure: string,
+): Promise<string> {
+  try {
     const { result } = await sdk.encrypt(keyring, key, {
       suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
-      encryptionContext: { ...extra, ...indexKeyContext(options.version) },
+      encryptionContext: { ...extra, ...indexKeyContext(version) },
     });
     return result.toString('base64');
   } catch (cause) {
-    throw new BlindIndexError(BlindIndexErrorReason.INDEX_KEY_UNREADABLE, 'the keyring could not encrypt a new index key', { cause });
-  } finally {
-    key.fill(0);
+    throw new BlindIndexError(BlindIndexErrorReason.INDEX_KEY_UNREADABLE, failure, { cause });
   }
 }
 

@@ -4,7 +4,15 @@
  */
 export { createBlindIndexer, INDEX_BYTES } from './blind-indexer';
 export type { BlindIndexer, BlindIndexComputeOptions } from './blind-indexer';
-export { createIndexKey, INDEX_KEY_BYTES, INDEX_KEY_CONTEXT, loadIndexKeys, splitIndexKeyMessages } from './index-key';
+export {
+  createIndexKey,
+  INDEX_KEY_BYTES,
+  INDEX_KEY_CONTEXT,
+  indexKeyWrappingKeys,
+  loadIndexKeys,
+  rewrapIndexKeys,
+  splitIndexKeyMessages,
+} from './index-key';
 export type { CreateIndexKeyOptions, IndexKeySet, LoadIndexKeysOptions } from './index-key';
 export { parseIndexValue } from './index-value';
 export type { IndexValue } from './index-value';

@@ -1,5 +1,6 @@
 import {
   DecryptCommand,
+  DescribeKeyCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
   KMSClient,
@@ -67,7 +68,10 @@ export function kmsRequestTimeout(value: number | undefined): number | undefined
   return value;
 }
 
-type KmsClientPort = ReturnType<KmsNodeClientSupplier> & object;
+/** What the keyring calls on a KMS client; `describeKey` resolves an alias to its key ARN (see kms-key-resolution). */
+type KmsClientPort = ReturnType<KmsNodeClientSupplier> & object & {
+  describeKey(input: { KeyId: string; GrantTokens?: string[] }): Promise<{ KeyMetadata?: { Arn?: string } }>;
+};
 
 /**
  * A client supplier for the SDK's KMS keyring built on `@aws-sdk/client-kms`'s `KMSClient`: one client per
@@ -96,8 +100,8 @@ function clientConfig(connection: KmsConnection, region: string): KMSClientConfi
 }
 
 /**
- * The three KMS operations the keyring needs (the shape of the aggregated `KMS` class, which is what
- * `KmsKeyringNode` calls), each bounded by the deadline and recording its failures in the KMS error trail.
+ * The KMS operations the keyring needs (the shape of the aggregated `KMS` class, which is what
+ * `KmsKeyringNode` calls, plus DescribeKey for alias resolution), each bounded by the deadline and recording its failures in the KMS error trail.
  */
 function kmsPort(client: KMSClient, requestTimeoutMs: number): KmsClientPort {
   const send = <T>(operation: KmsFailure['operation'], call: (abortSignal: AbortSignal) => Promise<T>): Promise<T> =>
@@ -106,6 +110,7 @@ function kmsPort(client: KMSClient, requestTimeoutMs: number): KmsClientPort {
     generateDataKey: (input) => send('GenerateDataKey', (abortSignal) => client.send(new GenerateDataKeyCommand(input), { abortSignal })),
     encrypt: (input) => send('Encrypt', (abortSignal) => client.send(new EncryptCommand(input), { abortSignal })),
     decrypt: (input) => send('Decrypt', (abortSignal) => client.send(new DecryptCommand(input), { abortSignal })),
+    describeKey: (input) => send('DescribeKey', (abortSignal) => client.send(new DescribeKeyCommand(input), { abortSignal })),
   };
 }
 

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 
 /** One failed KMS request, as seen by the client our KMS keyring uses. Names only, never payloads. */
 export interface KmsFailure {
-  readonly operation: 'GenerateDataKey' | 'Encrypt' | 'Decrypt';
+  readonly operation: 'GenerateDataKey' | 'Encrypt' | 'Decrypt' | 'DescribeKey';
   /** The AWS error name, e.g. `AccessDeniedException`, `ThrottlingException`, `NotFoundException`. */
   readonly awsErrorName: string;
 }

@@ -8,10 +8,12 @@ import type { KmsLocalFaults } from '@prisma-kms/kms-local';
 import {
   ConfigurationError,
   createFieldCipher,
+  createIndexKey,
   EncryptionContextMismatchError,
   generateLocalKey,
   KeyringError,
   kmsKeyring,
+  loadIndexKeys,
   localAesKeyring,
   multiKeyring,
   type FieldRef,
@@ -75,6 +77,52 @@ describe('kmsKeyring against the KMS test target', () => {
   it('currentWrappingKey resolves an alias to the key ARN', async () => {
     const cipher = createFieldCipher({ keyring: keyring({ generatorKeyId: alias }) });
     expect(await cipher.currentWrappingKey()).toEqual({ providerId: 'aws-kms', keyId: keyArn });
+  });
+
+  describe('a KMS alias round-trips (issue 10, blocker 1)', () => {
+    const aliasArn = () => keyArn.replace(/:key\/.*$/, `:${alias}`);
+
+    it.each([
+      ['an alias', () => alias],
+      ['an alias ARN', aliasArn],
+    ])('generatorKeyId as %s: decrypts its own values, and a fresh keyring reads them too', async (_form, id) => {
+      const writer = createFieldCipher({ keyring: keyring({ generatorKeyId: id() }) });
+      const stored = await writer.encrypt('ada@example.com', email);
+      expect(await writer.decrypt(stored, email)).toBe('ada@example.com');
+      const inspected = writer.inspect(stored);
+      expect(inspected.kind === 'ciphertext' && inspected.wrappingKeys).toEqual([{ providerId: 'aws-kms', keyId: keyArn }]);
+      const fresh = createFieldCipher({ keyring: keyring({ generatorKeyId: id() }) });
+      expect(await fresh.decrypt(stored, email)).toBe('ada@example.com');
+    });
+
+    it('index keys created under an alias load, in the same and a fresh keyring', async () => {
+      const message = await createIndexKey(keyring({ generatorKeyId: alias }), { version: 1 });
+      expect((await loadIndexKeys(keyring({ generatorKeyId: alias }), [message])).versions).toEqual([1]);
+      expect((await loadIndexKeys(keyring(), [message])).versions).toEqual([1]);
+    });
+
+    it('keyIds as an alias: the alias key unwraps data keys alone', async () => {
+      const other = (await target.createKey({ alias: uniqueAlias('field-crypto-second') })).arn;
+      const stored = await createFieldCipher({ keyring: keyring({ generatorKeyId: other, keyIds: [alias] }) }).encrypt('ada', email);
+      const byAlias = kmsKeyring({ keyIds: [alias], ...target.clientConfig() });
+      expect(await createFieldCipher({ keyring: byAlias }).decrypt(stored, email)).toBe('ada');
+    });
+
+    it('resolves once per keyring: concurrent first uses share one DescribeKey', async () => {
+      const ring = keyring({ generatorKeyId: alias });
+      target.resetCalls();
+      const ciphers = [createFieldCipher({ keyring: ring }), createFieldCipher({ keyring: ring })];
+      const stored = await Promise.all(ciphers.map((cipher) => cipher.encrypt('ada', email)));
+      await ciphers[0]!.decrypt(stored[1]!, email);
+      if (target.calls()) expect(target.calls()!['DescribeKey']).toBe(1);
+    });
+
+    it('an unknown alias fails the first use with a KeyringError naming NotFoundException, and construction stays offline', async () => {
+      const ring = keyring({ generatorKeyId: 'alias/prisma-kms-no-such-alias' });
+      const error = await createFieldCipher({ keyring: ring }).encrypt('ada', email).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KeyringError);
+      expect(error).toMatchObject({ awsErrorName: 'NotFoundException' });
+    });
   });
 
   it('still checks the encryption context with KMS keys', async () => {

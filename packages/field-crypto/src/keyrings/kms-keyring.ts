@@ -1,12 +1,17 @@
 import { KmsKeyringNode, type KmsNodeClientSupplier } from '@aws-crypto/client-node';
 import { ConfigurationError } from '../errors';
 import { kmsClientSupplier, kmsRequestTimeout, type KmsConnection } from './kms-client';
+import { AliasResolvingKmsKeyring, isKmsKeyArn } from './kms-key-resolution';
 
 /** Options of {@link kmsKeyring}. */
 export interface KmsKeyringOptions extends KmsConnection {
-  /** The KMS key (ARN, key id or alias) that generates every new data key. Needed to encrypt. */
+  /**
+   * The KMS key that generates every new data key. Needed to encrypt. A key ARN, or an alias
+   * (`alias/app-data`, an alias ARN) or key id, which is resolved to its key ARN with DescribeKey once,
+   * at the keyring's first use (so the caller needs `kms:DescribeKey` on it).
+   */
   readonly generatorKeyId?: string;
-  /** More KMS keys that also wrap every new data key, and that may unwrap data keys on decrypt. */
+  /** More KMS keys (same forms as `generatorKeyId`) that also wrap every new data key, and that may unwrap data keys on decrypt. */
   readonly keyIds?: readonly string[];
   /**
    * Decrypt-only keyring that asks KMS to unwrap with whichever key an EDK names. No generator/keyIds.
@@ -32,6 +37,10 @@ export interface KmsKeyringOptions extends KmsConnection {
  * `keyIds`; on decrypt, KMS unwraps them. Built on the SDK's `KmsKeyringNode` with a `KMSClient` per Region
  * that uses the given endpoint, Region and credentials (the AWS SDK's default chain when not given).
  *
+ * Aliases work: the SDK matches data keys by key ARN, so an alias, alias ARN or bare key id is resolved
+ * to its key ARN with one DescribeKey at first use (construction stays synchronous and offline); the
+ * alias is not followed again until the process restarts.
+ *
  * @example
  * ```ts
  * const keyring = kmsKeyring({
@@ -55,6 +64,15 @@ export function kmsKeyring(options: KmsKeyringOptions): KmsKeyringNode {
   if (options.discovery) requireDiscoveryFilter(options.discoveryFilter);
   const clientProvider = options.clientProvider ?? kmsClientSupplier(options, requestTimeoutMs);
   try {
+    const identifiers = [...(options.generatorKeyId === undefined ? [] : [options.generatorKeyId]), ...(options.keyIds ?? [])];
+    if (!options.discovery && options.discoveryFilter === undefined && !identifiers.every(isKmsKeyArn)) {
+      return new AliasResolvingKmsKeyring({
+        clientProvider,
+        generatorKeyId: options.generatorKeyId,
+        keyIds: options.keyIds ? [...options.keyIds] : undefined,
+        grantTokens: options.grantTokens ? [...options.grantTokens] : undefined,
+      });
+    }
     return new KmsKeyringNode({
       clientProvider,
       generatorKeyId: options.generatorKeyId,

@@ -86,3 +86,17 @@ describe('primaryKeyWhere', () => {
     expect(primaryKeyWhere({ primaryKey: [], uniques: {} }, { id: 1 })).toBeUndefined();
   });
 });
+
+describe('planUniqueWhere with plaintextFallback (lenient mode)', () => {
+  test('a last candidate names a row not yet encrypted: index NULL, plaintext as given or normalized', () => {
+    expect(planUniqueWhere(scheme, 'User', { email: ' A@b.c' }, one, { plaintextFallback: true }).candidates).toEqual([
+      { emailHash: h('a@b.c') },
+      { emailHash: null, email: { in: [' A@b.c', 'a@b.c'] } },
+    ]);
+    expect(planUniqueWhere(scheme, 'User', { email: 'a' }, two, { plaintextFallback: true }).candidates).toEqual([
+      { emailHash: h('a', 2) },
+      { emailHash: h('a', 1) },
+      { emailHash: null, email: { in: ['a'] } },
+    ]);
+  });
+});

@@ -12,7 +12,7 @@ import { isPlainObject } from '../walker/plain-data';
 import type { IndexedSchema, Where } from './indexed-schema';
 import { isApproximate } from './post-filter';
 import type { QueryIndexer } from './query-indexer';
-import { rewriteNode } from './where-rewrite';
+import { plaintextForms, rewriteNode } from './where-rewrite';
 
 /** How to run a unique lookup whose where names an encrypted field. */
 export interface UniqueWherePlan {
@@ -23,7 +23,9 @@ export interface UniqueWherePlan {
    *
    * - `findUnique`/`findUniqueOrThrow`: run `findUnique` per candidate, stop at the first row
    *   (`OrThrow`: throw Prisma's not-found error only when every candidate missed).
-   * - `connect`, `connectOrCreate.where`, `upsert.where`, `cursor`, `update`/`delete` `where`: with one
+   * - In lenient mode the last candidate names a row not yet encrypted (`{ emailHash: null, email: { in:
+ *   [x, normalize(x)] } }`): not a valid where-unique, so such a plan always goes through the read first.
+ * - `connect`, `connectOrCreate.where`, `upsert.where`, `cursor`, `update`/`delete` `where`: with one
    *   candidate use it as it is; with several, find the row first (`findUnique` per candidate, selecting
    *   the primary key), then use {@link primaryKeyWhere} of that row (or, when none matched, the first
    *   candidate: `connectOrCreate`/`upsert` then create, and the created row gets the current index).
@@ -49,8 +51,15 @@ export interface UniqueWherePlan {
  * // versions 2 and 1: { candidates: [{ emailHash: 'v2$...' }, { emailHash: 'v1$...' }], approximate: false }
  * ```
  */
-export function planUniqueWhere(schema: IndexedSchema, model: string, whereUnique: Where, indexer: QueryIndexer): UniqueWherePlan {
-  return planUniqueWhereWith(schema, model, whereUnique, indexer, (rest) => rewriteNode({ schema, indexer }, schema.model(model), rest, 1));
+export function planUniqueWhere(
+  schema: IndexedSchema,
+  model: string,
+  whereUnique: Where,
+  indexer: QueryIndexer,
+  options: { readonly plaintextFallback?: boolean } = {},
+): UniqueWherePlan {
+  const ctx = { schema, indexer, ...options };
+  return planUniqueWhereWith(schema, model, whereUnique, indexer, (rest) => rewriteNode(ctx, schema.model(model), rest, 1), options);
 }
 
 /**
@@ -58,7 +67,14 @@ export function planUniqueWhere(schema: IndexedSchema, model: string, whereUniqu
  * index lookup) rewritten by `rewriteRest`: the query walker passes its own where visitor, so a query is
  * walked once.
  */
-export function planUniqueWhereWith(schema: IndexedSchema, model: string, whereUnique: Where, indexer: QueryIndexer, rewriteRest: (rest: Where) => Where): UniqueWherePlan {
+export function planUniqueWhereWith(
+  schema: IndexedSchema,
+  model: string,
+  whereUnique: Where,
+  indexer: QueryIndexer,
+  rewriteRest: (rest: Where) => Where,
+  options: { readonly plaintextFallback?: boolean } = {},
+): UniqueWherePlan {
   const modelView = schema.model(model);
   const alternatives: Where[][] = [];
   const rest: Where = {};
@@ -67,7 +83,10 @@ export function planUniqueWhereWith(schema: IndexedSchema, model: string, whereU
     const hash = modelView.encrypted.get(key)?.hash;
     const equalTo = typeof value === 'string' ? value : isPlainObject(value) && Object.keys(value).length === 1 && typeof value.equals === 'string' ? value.equals : undefined;
     if (hash?.unique === true && equalTo !== undefined) {
-      alternatives.push(indexer.computeAll({ model, field: key }, equalTo, hash).map((index) => ({ [hash.field]: index })));
+      const byIndex = indexer.computeAll({ model, field: key }, equalTo, hash).map((index): Where => ({ [hash.field]: index }));
+      // Lenient mode: a row not yet encrypted (index NULL, plaintext in the column) is a candidate too, tried last.
+      const byPlaintext = options.plaintextFallback === true ? [{ [hash.field]: null, [key]: { in: plaintextForms({ indexer }, hash, [equalTo]) } }] : [];
+      alternatives.push([...byIndex, ...byPlaintext]);
     } else {
       rest[key] = value;
     }

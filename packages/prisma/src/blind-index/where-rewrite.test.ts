@@ -229,3 +229,36 @@ describe('rewriteWhere: truncated indexes', () => {
     });
   });
 });
+
+describe('rewriteWhere with plaintextFallback (lenient mode: rows not yet encrypted, issue 10 blocker 3)', () => {
+  const lenient = { plaintextFallback: true };
+  const plain = (field: string, values: string[], operator: 'in' | 'notIn' = 'in') => ({ emailHash: null, [field]: { [operator]: values } });
+
+  test('an equality also matches a row whose index is NULL and whose column holds the value as given or normalized', () => {
+    expect(rewriteWhere(scheme, 'User', { email: ' A@B.c ' }, one, lenient)).toEqual({ OR: [{ emailHash: h('a@b.c') }, plain('email', [' A@B.c ', 'a@b.c'])] });
+    expect(rewriteWhere(scheme, 'User', { email: { equals: 'a' } }, one, lenient)).toEqual({ OR: [{ emailHash: { equals: h('a') } }, plain('email', ['a'])] });
+  });
+
+  test('every key version, in, and the negations (a not-yet-indexed row whose plaintext differs)', () => {
+    expect(rewriteWhere(scheme, 'User', { email: 'a' }, two, lenient)).toEqual({ OR: [{ emailHash: { in: [h('a', 2), h('a', 1)] } }, plain('email', ['a'])] });
+    expect(rewriteWhere(scheme, 'User', { email: { in: ['a', 'B'] } }, one, lenient)).toEqual({ OR: [{ emailHash: { in: [h('a'), h('b')] } }, plain('email', ['a', 'B', 'b'])] });
+    expect(rewriteWhere(scheme, 'User', { email: { not: 'a' } }, one, lenient)).toEqual({ OR: [{ emailHash: { not: h('a') } }, plain('email', ['a'], 'notIn')] });
+    expect(rewriteWhere(scheme, 'User', { email: { notIn: ['a'] } }, one, lenient)).toEqual({ OR: [{ emailHash: { notIn: [h('a')] } }, plain('email', ['a'], 'notIn')] });
+  });
+
+  test('a nested not over a fallback is negated as a whole, not in place', () => {
+    expect(rewriteWhere(scheme, 'User', { email: { not: { equals: 'a' } } }, one, lenient)).toEqual({ NOT: { AND: [{ OR: [{ emailHash: { equals: h('a') } }, plain('email', ['a'])] }] } });
+  });
+
+  test("the caller's own OR is kept: the fallback goes into AND", () => {
+    expect(rewriteWhere(scheme, 'User', { OR: [{ role: 'a' }], email: 'a' }, one, lenient)).toEqual({
+      OR: [{ role: 'a' }],
+      AND: [{ OR: [{ emailHash: h('a') }, plain('email', ['a'])] }],
+    });
+  });
+
+  test('null checks and strict mode are unchanged', () => {
+    expect(rewriteWhere(scheme, 'User', { email: null }, one, lenient)).toEqual({ email: null });
+    expect(rewriteWhere(scheme, 'User', { email: 'a' }, one)).toEqual({ emailHash: h('a') });
+  });
+});

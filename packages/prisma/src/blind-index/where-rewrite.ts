@@ -23,6 +23,12 @@ export type Polarity = 1 | -1;
 export interface Rewrite {
   readonly schema: IndexedSchema;
   readonly indexer: QueryIndexer;
+  /**
+   * Lenient mode (a migration in progress): an equality also matches rows whose index column is still
+   * NULL and whose encrypted column still holds the plaintext, the way Rails' `extend_queries` does.
+   * See `withPlaintext` below.
+   */
+  readonly plaintextFallback?: boolean;
 }
 
 /**
@@ -31,6 +37,9 @@ export interface Rewrite {
  * `notIn`, `not` (a value or a nested filter), inside `AND`/`OR`/`NOT`, and through relation filters
  * (`some`/`every`/`none`, `is`/`isNot`, the to-one shorthand). With several index key versions held
  * (a rotation in progress), an equality looks for every version: `{ emailHash: { in: [v2, v1] } }`.
+ *
+ * With `plaintextFallback` (the extension's lenient mode, while `prisma-kms encrypt` is under way), each
+ * equality also matches rows not yet encrypted: index column NULL, plaintext in the column.
  *
  * `null` checks stay on the field itself (nulls are stored as NULL, not encrypted). Any other operator
  * on an encrypted field, or any non-null comparison on an encrypted field without an index, throws
@@ -41,11 +50,19 @@ export interface Rewrite {
  * ```ts
  * rewriteWhere(scheme, 'User', { OR: [{ email: 'a@b.c' }, { role: 'admin' }] }, indexer);
  * // { OR: [{ emailHash: 'v1$Xq...' }, { role: 'admin' }] }
+ * rewriteWhere(scheme, 'User', { email: 'a@b.c' }, indexer, { plaintextFallback: true }); // lenient mode
+ * // { OR: [{ emailHash: 'v1$Xq...' }, { emailHash: null, email: { in: ['a@b.c'] } }] }
  * ```
  */
-export function rewriteWhere<W extends Where | null | undefined>(schema: IndexedSchema, model: string, where: W, indexer: QueryIndexer): W {
+export function rewriteWhere<W extends Where | null | undefined>(
+  schema: IndexedSchema,
+  model: string,
+  where: W,
+  indexer: QueryIndexer,
+  options: { readonly plaintextFallback?: boolean } = {},
+): W {
   if (!isPlainObject(where)) return where;
-  return rewriteNode({ schema, indexer }, schema.model(model), where, 1) as W;
+  return rewriteNode({ schema, indexer, ...options }, schema.model(model), where, 1) as W;
 }
 
 /** @internal Rewrites one where node of `model`; shared with the unique-where planner. */
@@ -127,7 +144,9 @@ function rewriteRelationFilter(ctx: Rewrite, model: IndexedModel, relationName: 
  */
 export function fieldConditions(ctx: Rewrite, model: IndexedModel, field: string, filter: unknown, polarity: Polarity): Where[] {
   if (filter === null) return [{ [field]: null }];
-  if (typeof filter === 'string') return [{ [indexField(model, field, 'equals')]: equalTo(ctx, model, field, [filter], polarity, 'equals') }];
+  if (typeof filter === 'string') {
+    return [withPlaintext(ctx, model, field, { [indexField(model, field, 'equals')]: equalTo(ctx, model, field, [filter], polarity, 'equals') }, [filter], 'in')];
+  }
   if (!isPlainObject(filter)) throw new InvalidFieldValueError(model.name, field, typeOf(filter));
   return filterConditions(ctx, model, field, filter, polarity);
 }
@@ -142,15 +161,19 @@ function filterConditions(ctx: Rewrite, model: IndexedModel, field: string, filt
         if (operand === null) conditions.push({ [field]: { equals: null } });
         else {
           const hashes = hashesOf(ctx, model, field, [operand], polarity, operator);
-          conditions.push({ [indexField(model, field, operator)]: hashes.length === 1 ? { equals: hashes[0] } : { in: hashes } });
+          conditions.push(withPlaintext(ctx, model, field, { [indexField(model, field, operator)]: hashes.length === 1 ? { equals: hashes[0] } : { in: hashes } }, [operand], 'in'));
         }
         break;
-      case 'in':
-        conditions.push({ [indexField(model, field, operator)]: { in: hashesOf(ctx, model, field, listOperand(model, field, operand), polarity, operator) } });
+      case 'in': {
+        const values = listOperand(model, field, operand);
+        conditions.push(withPlaintext(ctx, model, field, { [indexField(model, field, operator)]: { in: hashesOf(ctx, model, field, values, polarity, operator) } }, values, 'in'));
         break;
-      case 'notIn':
-        conditions.push({ [indexField(model, field, operator)]: { notIn: hashesOf(ctx, model, field, listOperand(model, field, operand), negate(polarity), operator) } });
+      }
+      case 'notIn': {
+        const values = listOperand(model, field, operand);
+        conditions.push(withPlaintext(ctx, model, field, { [indexField(model, field, operator)]: { notIn: hashesOf(ctx, model, field, values, negate(polarity), operator) } }, values, 'notIn'));
         break;
+      }
       case 'not':
         conditions.push(...notConditions(ctx, model, field, operand, polarity));
         break;
@@ -169,7 +192,7 @@ function notConditions(ctx: Rewrite, model: IndexedModel, field: string, operand
   if (operand === null) return [{ [field]: { not: null } }];
   if (typeof operand === 'string') {
     const hashes = hashesOf(ctx, model, field, [operand], negate(polarity), 'not');
-    return [{ [indexField(model, field, 'not')]: hashes.length === 1 ? { not: hashes[0] } : { notIn: hashes } }];
+    return [withPlaintext(ctx, model, field, { [indexField(model, field, 'not')]: hashes.length === 1 ? { not: hashes[0] } : { notIn: hashes } }, [operand], 'notIn')];
   }
   if (!isPlainObject(operand)) throw new InvalidFieldValueError(model.name, field, typeOf(operand));
   const inner = filterConditions(ctx, model, field, operand, negate(polarity));
@@ -177,8 +200,34 @@ function notConditions(ctx: Rewrite, model: IndexedModel, field: string, operand
   const only = inner.length === 1 ? inner[0]! : undefined;
   const onlyKey = only === undefined ? undefined : singleKey(only);
   // A single condition on one column negates in place: { emailHash: { not: { in: [...] } } }.
-  if (only !== undefined && onlyKey !== undefined) return [{ [onlyKey]: { not: only[onlyKey] } }];
+  if (only !== undefined && onlyKey !== undefined && onlyKey !== 'OR') return [{ [onlyKey]: { not: only[onlyKey] } }];
   return [{ NOT: { AND: inner } }];
+}
+
+/**
+ * In lenient mode, `indexCondition` OR the same comparison on the plaintext of rows not yet encrypted:
+ * `{ OR: [{ emailHash: h }, { emailHash: null, email: { in: [x, normalize(x)] } }] }` (`notIn` for a
+ * negation: a not-yet-indexed row whose plaintext differs). Only rows whose index column is NULL take
+ * the plaintext branch, so an encrypted row never compares its ciphertext. The database compares the
+ * plaintext exactly, so the branch finds a row stored as the value given or as its normalized form
+ * (`' Ada@Example.com '` finds a row holding `'ada@example.com'`), not every spelling the index would
+ * match. In strict mode (no plaintext is expected), `indexCondition` alone.
+ */
+function withPlaintext(ctx: Rewrite, model: IndexedModel, field: string, indexCondition: Where, values: readonly unknown[], operator: 'in' | 'notIn'): Where {
+  if (ctx.plaintextFallback !== true) return indexCondition;
+  const hash = indexOptions(model, field, operator);
+  return { OR: [indexCondition, { [hash.field]: null, [field]: { [operator]: plaintextForms(ctx, hash, values) } }] };
+}
+
+/** @internal Each value as given and normalized the way the index normalizes it, without repeats. */
+export function plaintextForms(ctx: Pick<Rewrite, 'indexer'>, hash: BlindIndexOptions, values: readonly unknown[]): string[] {
+  const forms = new Set<string>();
+  for (const value of values) {
+    if (typeof value !== 'string') continue; // hashesOf has refused it already
+    forms.add(value);
+    forms.add(ctx.indexer.normalize(value, hash.normalize));
+  }
+  return [...forms];
 }
 
 /** The shorthand/equals operand: one index, or `{ in: [...] }` over every key version held. */

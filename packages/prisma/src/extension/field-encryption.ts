@@ -57,14 +57,14 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
   return Prisma.defineExtension((client) => {
     // Unique lookups during a key rotation and truncated indexes need a read before the operation: it
     // goes through the client below this extension (outside an interactive transaction, see the README).
-    const matches = indexer === undefined ? undefined : new TrueMatchFinder(scheme, client as unknown as ModelDelegates, indexer, decrypt);
+    const matches = indexer === undefined ? undefined : new TrueMatchFinder(scheme, client as unknown as ModelDelegates, indexer, decrypt, { plaintextFallback: mode === 'lenient' });
     return client.$extends({
       name: 'prisma-kms/field-encryption',
       query: {
         $allModels: {
           async $allOperations({ model, operation, args, query }) {
             if (!scheme.model(model).reachesEncryptedFields) return query(args);
-            const plan = planArgs(scheme, model, operation, args, { indexer });
+            const plan = planArgs(scheme, model, operation, args, { indexer, plaintextFallback: mode === 'lenient' });
             if (plan.writes.length > 0) {
               const ciphertexts = await cipher.encryptMany(
                 plan.writes.map((target) => ({ value: target.plaintext, field: { model: target.model, field: target.field } })),

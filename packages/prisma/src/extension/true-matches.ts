@@ -28,6 +28,8 @@ export class TrueMatchFinder {
     private readonly client: ModelDelegates,
     private readonly indexer: QueryIndexer,
     private readonly decrypt: Decrypt,
+    /** Lenient mode: candidates include rows not yet encrypted (see `Rewrite.plaintextFallback`). */
+    private readonly rewriteOptions: { readonly plaintextFallback?: boolean } = {},
   ) {}
 
   /**
@@ -61,7 +63,7 @@ export class TrueMatchFinder {
     const leaves = truncatedComparisons(model, callerWhere);
     const candidates = await this.trueRows(
       model,
-      rewriteWhere(this.scheme, modelName, { OR: leaves.map(([field, filter]) => ({ [field]: filter })) }, this.indexer),
+      rewriteWhere(this.scheme, modelName, { OR: leaves.map(([field, filter]) => ({ [field]: filter })) }, this.indexer, this.rewriteOptions),
       undefined,
       leaves.map(([field]) => field),
     );
@@ -76,7 +78,7 @@ export class TrueMatchFinder {
       const rows = matching.get(node)?.get(field);
       return rows === undefined ? undefined : primaryKeyIn(model, rows);
     });
-    return rewriteWhere(this.scheme, modelName, substituted, this.indexer);
+    return rewriteWhere(this.scheme, modelName, substituted, this.indexer, this.rewriteOptions);
   }
 
   /** Candidate rows of `where`: primary key, `extra` and the fields the check needs, decrypted and checked. */

@@ -61,6 +61,8 @@ export interface ArgsPlan {
 export interface PlanOptions {
   /** Computes blind indexes. Without it, writes to and comparisons on indexed fields are refused. */
   readonly indexer?: QueryIndexer | undefined;
+  /** Lenient mode: equalities through a blind index also match rows not yet encrypted (see `Rewrite.plaintextFallback`). */
+  readonly plaintextFallback?: boolean;
 }
 
 /** Operations whose top-level `where` is a where-unique input. */
@@ -98,7 +100,7 @@ const FIELD_UPDATE_OPERATIONS = new Set(['increment', 'decrement', 'multiply', '
  * ```
  */
 export function planArgs(scheme: EncryptionScheme, model: string, operation: string, args: unknown, options: PlanOptions = {}): ArgsPlan {
-  const walk = new ArgsWalk(scheme, options.indexer);
+  const walk = new ArgsWalk(scheme, options.indexer, options.plaintextFallback === true);
   const copy = walk.operationArgs(scheme.model(model), operation, args, []);
   return { args: copy, writes: walk.writes, lookups: walk.lookups, approximate: walk.approximate };
 }
@@ -111,6 +113,7 @@ class ArgsWalk {
   constructor(
     private readonly scheme: EncryptionScheme,
     private readonly indexer: QueryIndexer | undefined,
+    private readonly plaintextFallback: boolean,
   ) {}
 
   /** The arguments of an operation, or of a relation in select/include (operation `findMany`). */
@@ -205,7 +208,7 @@ class ArgsWalk {
       if (scope.onApproximate === undefined) throw new TruncatedIndexPositionError(model.name, field);
       scope.onApproximate();
     }
-    const conditions = fieldConditions({ schema: this.scheme, indexer: this.indexer }, model, field, filter, scope.polarity);
+    const conditions = fieldConditions({ schema: this.scheme, indexer: this.indexer, plaintextFallback: this.plaintextFallback }, model, field, filter, scope.polarity);
     mergeFieldConditions(out, node, field, conditions, extra);
   }
 
@@ -220,7 +223,9 @@ class ArgsWalk {
     }
     let approximate = false;
     const scope: WhereScope = { polarity: 1, onApproximate: () => (approximate = true) };
-    const plan = planUniqueWhereWith(this.scheme, model.name, node, this.indexer, (rest) => this.where(model, rest, scope) as Where);
+    const plan = planUniqueWhereWith(this.scheme, model.name, node, this.indexer, (rest) => this.where(model, rest, scope) as Where, {
+      plaintextFallback: this.plaintextFallback,
+    });
     for (const key of Object.keys(node)) {
       const hash = model.blindIndexes.get(key);
       if (hash?.unique === true && isTruncated(hash) && comparesValue(node[key])) approximate = true;

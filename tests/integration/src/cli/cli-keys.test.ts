@@ -61,4 +61,23 @@ describe('prisma-kms keys create-index-key', () => {
     expect(refused.stderr).toContain("needs the config's keyring");
     expect((await fx.run(['keys', 'create-index-key', '--version', '0'])).status).toBe(2);
   });
+
+  it('keys rewrap --file --out: the same keys and versions in new messages, comments kept; without a file it is a usage error', async () => {
+    const out = join(fx.dir, 'index-keys');
+    const before = readFileSync(out, 'utf8');
+    const result = await fx.run(['keys', 'rewrap', '--file', 'index-keys', '--out', 'index-keys.rewrapped']);
+    expect(result).toMatchObject({ status: 0, stdout: '' });
+    const after = readFileSync(join(fx.dir, 'index-keys.rewrapped'), 'utf8');
+    expect(statSync(join(fx.dir, 'index-keys.rewrapped')).mode & 0o777).toBe(0o600);
+    expect(after.split('\n').filter((l) => l.startsWith('#'))).toEqual(before.split('\n').filter((l) => l.startsWith('#')));
+    expect(splitIndexKeyMessages(after)).not.toEqual(splitIndexKeyMessages(before));
+    expect(readFileSync(out, 'utf8')).toBe(before); // --out leaves the source alone
+    const keys = await loadIndexKeys(keyringOf(fx.indexKey.wrappingKey), splitIndexKeyMessages(after));
+    expect(keys).toMatchObject({ current: 2, versions: [2, 1] });
+
+    const noFile = await fx.run(['keys', 'rewrap']);
+    expect(noFile.status).toBe(2);
+    expect(noFile.stderr).toContain('needs the index key file');
+    expect((await fx.run(['keys', 'rewrap', '--file', 'missing'])).status).toBe(2);
+  });
 });
