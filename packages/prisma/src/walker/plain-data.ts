@@ -14,12 +14,15 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return prototype === Object.prototype || prototype === null;
 }
 
-/** Copies plain objects and arrays at every depth; leaves are shared. */
+/**
+ * Copies plain objects and arrays at every depth; leaves are shared. Keys are defined, never assigned:
+ * an own `__proto__` key (from `JSON.parse`) stays an own key and never becomes the copy's prototype.
+ */
 export function copyPlain<T>(value: T): T {
   if (Array.isArray(value)) return value.map(copyPlain) as T;
   if (!isPlainObject(value)) return value;
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) copy[key] = copyPlain(value[key]);
+  for (const key of Object.keys(value)) Object.defineProperty(copy, key, { value: copyPlain(value[key]), enumerable: true, writable: true, configurable: true });
   return copy as T;
 }
 
