@@ -19,6 +19,14 @@ describe('refuseForbiddenKeys', () => {
     }
   });
 
+  it('refuses an object that already inherits from a plain object (a __proto__ key assigned before the walk)', () => {
+    const inheriting = Object.create({ name: 'x' }) as Record<string, unknown>;
+    inheriting.role = 'admin';
+    expect(() => refuseForbiddenKeys('User', inheriting)).toThrow(expect.objectContaining({ code: PrismaKmsErrorCode.FORBIDDEN_KEY, path: ['__proto__'] }));
+    expect(() => refuseForbiddenKeys('User', { data: [inheriting] })).toThrow(expect.objectContaining({ path: ['data', 0, '__proto__'] }));
+    expect(() => refuseForbiddenKeys('User', { data: { at: new Date(), n: Buffer.from('x'), none: Object.create(null) } })).not.toThrow();
+  });
+
   it('refuses constructor and prototype keys too, and accepts everything else', () => {
     expect(() => refuseForbiddenKeys('User', { where: { constructor: 1 } })).toThrow(ForbiddenKeyError);
     expect(() => refuseForbiddenKeys('User', { where: { AND: [{ prototype: 1 }] } })).toThrow(ForbiddenKeyError);

@@ -52,11 +52,25 @@ export function refuseForbiddenKeys(model: string, node: unknown, path: Path = [
     node.forEach((item, index) => refuseForbiddenKeys(model, item, [...path, index]));
     return;
   }
+  // A `__proto__` key that something already assigned (Prisma's client does so for the arguments'
+  // root) left an object inheriting from a plain object: the walker would take it for a leaf.
+  if (inheritsFromPlainObject(node)) throw new ForbiddenKeyError(model, [...path, '__proto__']);
   if (!isPlainObject(node)) return;
   for (const key of Object.keys(node)) {
     if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKeyError(model, [...path, key]);
     refuseForbiddenKeys(model, node[key], [...path, key]);
   }
+}
+
+/**
+ * True for an object whose prototype is neither `Object.prototype` nor null nor a class's prototype
+ * (Date, Decimal, Buffer, Prisma's null types: each has its own `constructor`): what assigning a
+ * parsed `__proto__` key makes.
+ */
+function inheritsFromPlainObject(node: unknown): boolean {
+  if (node === null || typeof node !== 'object' || Array.isArray(node)) return false;
+  const prototype: unknown = Object.getPrototypeOf(node);
+  return prototype !== null && prototype !== Object.prototype && !Object.hasOwn(prototype as object, 'constructor');
 }
 
 /** The keys of `node` whose value is not `undefined` (Prisma ignores the others). */

@@ -74,6 +74,10 @@ describe.each<Provider>(['sqlite', 'postgresql'])('query-grammar attacks on %s',
     await expect(t.prisma.account.create(body)).rejects.toMatchObject({ code: PrismaKmsErrorCode.FORBIDDEN_KEY, model: 'Account', path: ['data', 'settings', 'create', '__proto__'] });
     const top = JSON.parse('{"data":{"__proto__":{"owner":"LEAKED"}}}') as never;
     await expect(t.prisma.account.create(top)).rejects.toMatchObject({ code: PrismaKmsErrorCode.FORBIDDEN_KEY });
+    // At the root, Prisma's client assigns the key before any extension runs: the arguments arrive
+    // inheriting from it (found by the adversarial property).
+    const root = JSON.parse('{"__proto__":{"owner":"LEAKED"},"data":{"name":"n","email":"root@example.com"}}') as never;
+    await expect(t.prisma.user.create(root)).rejects.toMatchObject({ code: PrismaKmsErrorCode.FORBIDDEN_KEY, path: ['__proto__'] });
     const where = JSON.parse('{"where":{"constructor":{"owner":"x"}}}') as never;
     await expect(t.prisma.account.findMany(where)).rejects.toMatchObject({ code: PrismaKmsErrorCode.FORBIDDEN_KEY });
     expect(await t.plain.account.count({ where: { owner: 'x' } })).toBe(0);
