@@ -105,11 +105,16 @@ async function decryptInPlace(scheme: EncryptionScheme, cipher: ExtensionCipher,
       if (cipher.inspect(target.stored).kind !== 'plaintext') encrypted.push(target);
       else if (mode === 'strict') throw nameRow(new PlaintextValueError(target.model, target.field), scheme, target, result);
     }
-    const settled = await Promise.allSettled(encrypted.map((target) => decryptTargets(cipher, [target])));
-    plaintexts = settled.map((outcome, index) => {
-      if (outcome.status === 'rejected') throw nameRow(outcome.reason, scheme, encrypted[index]!, result);
-      return outcome.value[0]!;
-    });
+    // One by one and stopping at the first failure: the values decrypted by the failed batch are in the
+    // materials cache, and a KMS outage costs one more attempt, not one per row.
+    plaintexts = [];
+    for (const target of encrypted) {
+      try {
+        plaintexts.push((await decryptTargets(cipher, [target]))[0]!);
+      } catch (failure) {
+        throw nameRow(failure, scheme, target, result);
+      }
+    }
   }
   encrypted.forEach((target, index) => setAtPath(result, target.path, plaintexts[index]));
 }
