@@ -144,17 +144,14 @@ function uniqueIndexKeys(model: ModelScheme, candidate: Where): Where {
  * The row's primary key with every other condition of the caller's where-unique kept beside it
  * (`{ email, role: 'admin' }` -> `{ id: 7, role: 'admin' }`): the row may change between the pre-read
  * and the operation, and the operation must then miss it as the caller's where would. Only the unique
- * index lookup (`indexKeys`) is replaced; a condition on a primary key field moves into `AND`.
+ * index lookup (`indexKeys`) is replaced. A condition on the primary key input itself is dropped: the
+ * row found satisfied it, and the primary key equality that replaces it is at least as strict.
  */
 function withCallerConditions(primaryKey: Where, candidate: Where, indexKeys: Where): Where {
   const out: Where = { ...primaryKey };
-  const displaced: Where[] = [];
   for (const [key, value] of Object.entries(candidate)) {
-    if (Object.hasOwn(indexKeys, key)) continue;
-    if (Object.hasOwn(out, key)) displaced.push({ [key]: value });
-    else out[key] = value;
+    if (!Object.hasOwn(indexKeys, key) && !Object.hasOwn(primaryKey, key)) out[key] = value;
   }
-  appendConditions(out, displaced);
   return out;
 }
 

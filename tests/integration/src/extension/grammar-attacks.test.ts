@@ -127,6 +127,9 @@ describe.each<Provider>(['sqlite', 'postgresql'])('query-grammar attacks on %s',
     expect(demote).toBe(false); // the pre-read ran
     expect(deleted).toMatchObject({ code: 'P2025' });
     expect(await t.prisma.user.findUnique({ where: { id: user.id } })).toMatchObject({ name: 'Admin', role: 'member' });
+    // A condition on the primary key itself is satisfied by the row found and replaced by its primary key.
+    expect(await racing.user.findUnique({ where: { email: 'admin@example.com', id: user.id } as never, select: { id: true } })).toEqual({ id: user.id });
+    expect(await racing.user.findUnique({ where: { email: 'admin@example.com', id: -1 } as never })).toBeNull();
     // Without a race the same call deletes the row.
     await t.plain.user.update({ where: { id: user.id }, data: { role: 'admin' } });
     expect(await racing.user.delete({ where: { email: 'admin@example.com', role: 'admin' } as never, select: { id: true } })).toEqual({ id: user.id });
