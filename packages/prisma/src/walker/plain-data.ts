@@ -15,14 +15,18 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 }
 
 /**
- * Copies plain objects and arrays at every depth; leaves are shared. Keys are defined, never assigned:
- * an own `__proto__` key (from `JSON.parse`) stays an own key and never becomes the copy's prototype.
+ * Copies plain objects and arrays at every depth; leaves are shared. A `__proto__` key is defined, never
+ * assigned (the one key whose assignment sets the prototype): an own `__proto__` key (from `JSON.parse`)
+ * stays an own key and never becomes the copy's prototype.
  */
 export function copyPlain<T>(value: T): T {
   if (Array.isArray(value)) return value.map(copyPlain) as T;
   if (!isPlainObject(value)) return value;
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) Object.defineProperty(copy, key, { value: copyPlain(value[key]), enumerable: true, writable: true, configurable: true });
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: copyPlain(value[key]), enumerable: true, writable: true, configurable: true });
+    else copy[key] = copyPlain(value[key]);
+  }
   return copy as T;
 }
 

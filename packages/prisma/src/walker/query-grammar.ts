@@ -47,19 +47,31 @@ export const LIST_FILTER_WRAPPERS: ReadonlySet<string> = new Set(['some', 'every
  * refuseForbiddenKeys('User', JSON.parse('{"data":{"__proto__":{"name":"x"}}}')); // throws, path ['data', '__proto__']
  * ```
  */
-export function refuseForbiddenKeys(model: string, node: unknown, path: Path = []): void {
+export function refuseForbiddenKeys(model: string, node: unknown): void {
+  // Every query pays for this walk: the path is only built once something is found.
+  const path = forbiddenKeyPath(node);
+  if (path !== undefined) throw new ForbiddenKeyError(model, path);
+}
+
+/** Where the first forbidden key of `node` is, or undefined. */
+function forbiddenKeyPath(node: unknown): Path | undefined {
   if (Array.isArray(node)) {
-    node.forEach((item, index) => refuseForbiddenKeys(model, item, [...path, index]));
-    return;
+    for (let index = 0; index < node.length; index++) {
+      const inner = forbiddenKeyPath(node[index]);
+      if (inner !== undefined) return [index, ...inner];
+    }
+    return undefined;
   }
   // A `__proto__` key that something already assigned (Prisma's client does so for the arguments'
   // root) left an object inheriting from a plain object: the walker would take it for a leaf.
-  if (inheritsFromPlainObject(node)) throw new ForbiddenKeyError(model, [...path, '__proto__']);
-  if (!isPlainObject(node)) return;
+  if (inheritsFromPlainObject(node)) return ['__proto__'];
+  if (!isPlainObject(node)) return undefined;
   for (const key of Object.keys(node)) {
-    if (FORBIDDEN_KEYS.has(key)) throw new ForbiddenKeyError(model, [...path, key]);
-    refuseForbiddenKeys(model, node[key], [...path, key]);
+    if (FORBIDDEN_KEYS.has(key)) return [key];
+    const inner = forbiddenKeyPath(node[key]);
+    if (inner !== undefined) return [key, ...inner];
   }
+  return undefined;
 }
 
 /**
