@@ -77,6 +77,40 @@ CREATE TABLE `audit_entries` (
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 
 -- CreateTable
+CREATE TABLE `Account` (
+    `id` INTEGER NOT NULL AUTO_INCREMENT,
+    `owner` TEXT NOT NULL,
+
+    PRIMARY KEY (`id`)
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+-- CreateTable
+CREATE TABLE `Settings` (
+    `id` INTEGER NOT NULL AUTO_INCREMENT,
+    `secret` TEXT NULL,
+    `settings` TEXT NULL,
+    `data` VARCHAR(191) NULL,
+    `set` VARCHAR(191) NULL,
+    `where` TEXT NULL,
+    `is` VARCHAR(191) NULL,
+    `accountId` INTEGER NOT NULL,
+
+    UNIQUE INDEX `Settings_accountId_key`(`accountId`),
+    PRIMARY KEY (`id`)
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+-- CreateTable
+CREATE TABLE `Note` (
+    `id` INTEGER NOT NULL AUTO_INCREMENT,
+    `label` TEXT NULL,
+    `labelHash` VARCHAR(191) NULL,
+    `accountId` INTEGER NOT NULL,
+
+    INDEX `Note_labelHash_idx`(`labelHash`),
+    PRIMARY KEY (`id`)
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+-- CreateTable
 CREATE TABLE `_PostToTag` (
     `A` VARCHAR(191) NOT NULL,
     `B` INTEGER NOT NULL,
@@ -102,6 +136,12 @@ ALTER TABLE `_PostToTag` ADD CONSTRAINT `_PostToTag_A_fkey` FOREIGN KEY (`A`) RE
 
 -- AddForeignKey
 ALTER TABLE `_PostToTag` ADD CONSTRAINT `_PostToTag_B_fkey` FOREIGN KEY (`B`) REFERENCES `Tag`(`id`) ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE `Settings` ADD CONSTRAINT `Settings_accountId_fkey` FOREIGN KEY (`accountId`) REFERENCES `Account`(`id`) ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- AddForeignKey
+ALTER TABLE `Note` ADD CONSTRAINT `Note_accountId_fkey` FOREIGN KEY (`accountId`) REFERENCES `Account`(`id`) ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- CreateTable
 CREATE TABLE `prisma_kms_keys` (

@@ -16,6 +16,10 @@ export const PrismaKmsErrorCode = {
   INVALID_CONFIGURATION: 'PRISMA_KMS_INVALID_CONFIGURATION',
   /** A query writes or compares a field with a blind index, and the extension was given no `blindIndexer`. */
   MISSING_BLIND_INDEXER: 'PRISMA_KMS_MISSING_BLIND_INDEXER',
+  /** The arguments hold a node Prisma's grammar reads two ways (a field named `data`, `is`...), or a result the fluent API returns is. */
+  AMBIGUOUS_QUERY: 'PRISMA_KMS_AMBIGUOUS_QUERY',
+  /** The arguments hold a `__proto__`, `constructor` or `prototype` key (often from `JSON.parse` of a request body). */
+  FORBIDDEN_KEY: 'PRISMA_KMS_FORBIDDEN_KEY',
 } as const;
 
 export type PrismaKmsErrorCode = (typeof PrismaKmsErrorCode)[keyof typeof PrismaKmsErrorCode];
@@ -150,6 +154,60 @@ export class BlindIndexerMissingError extends PrismaKmsError {
         `Pass blindIndexer: createBlindIndexer(await loadIndexKeys(keyring, messages)) (see docs/blind-indexes.md).`,
       { model, field },
     );
+  }
+}
+
+/**
+ * A node of the arguments fits two readings of Prisma's grammar, and the walker cannot know which one
+ * Prisma will take: a to-one nested `update` that is both `{ where?, data }` and update data of a model
+ * with a field named `data`, a to-one relation filter that is both `{ is, isNot }` and a where of a model
+ * with a field named `is`, or a fluent call's result that is both the parent row and the related row.
+ * Walking one reading while Prisma takes the other could store a plaintext, so it is refused.
+ *
+ * @example
+ * ```ts
+ * // Settings has a field named `data`:
+ * await prisma.account.update({ where: { id }, data: { settings: { update: { data: { set: 'x' } } } } }); // throws
+ * await prisma.account.update({ where: { id }, data: { settings: { update: { data: { data: 'x' } } } } }); // fine: the envelope
+ * ```
+ */
+export class AmbiguousQueryError extends PrismaKmsError {
+  /** Where the node sits: `update`, `relation filter`, `fluent result`. */
+  readonly position: string;
+
+  constructor(model: string, position: string, readings: readonly [string, string]) {
+    super(
+      PrismaKmsErrorCode.AMBIGUOUS_QUERY,
+      `A ${position} on ${model} can be read as ${readings[0]} or as ${readings[1]}, because ${model} has fields named like ` +
+        `Prisma's own keys. ${position === 'fluent result' ? 'The result is not returned: select fields explicitly.' : 'Nothing was sent: write the explicit envelope or wrapper.'}`,
+      { model },
+    );
+    this.position = position;
+  }
+}
+
+/**
+ * The arguments hold a `__proto__`, `constructor` or `prototype` key. An own `__proto__` key (what
+ * `JSON.parse` makes of a request body) would give a copy of the arguments a prototype whose fields
+ * Prisma reads but no walker sees; no Prisma input uses these keys, so they are refused anywhere.
+ *
+ * @example
+ * ```ts
+ * await prisma.user.create(JSON.parse('{"data":{"__proto__":{"name":"x"},"email":"a@b.c"}}')); // throws, path ['data', '__proto__']
+ * ```
+ */
+export class ForbiddenKeyError extends PrismaKmsError {
+  /** Where the key sits in the arguments (keys and indexes, never a value). */
+  readonly path: readonly (string | number)[];
+
+  constructor(model: string, path: readonly (string | number)[]) {
+    super(
+      PrismaKmsErrorCode.FORBIDDEN_KEY,
+      `The arguments of a query on ${model} hold the key \`${String(path[path.length - 1])}\` at ${path.join('.')}: ` +
+        `__proto__, constructor and prototype are refused anywhere in query arguments. Nothing was sent.`,
+      { model },
+    );
+    this.path = path;
   }
 }
 

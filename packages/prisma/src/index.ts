@@ -19,6 +19,8 @@ export {
   PlaintextValueError,
   InvalidConfigurationError,
   BlindIndexerMissingError,
+  AmbiguousQueryError,
+  ForbiddenKeyError,
   isPrismaKmsError,
 } from './errors';
 

@@ -10,6 +10,7 @@
 import { InvalidFieldValueError, UnsupportedQueryError } from '../errors';
 import type { BlindIndexOptions } from '../field-map/types';
 import { isPlainObject } from '../walker/plain-data';
+import { fitsToOneWrappers } from '../walker/query-grammar';
 import { TruncatedIndexNegationError } from './errors';
 import { isTruncated, type IndexedModel, type IndexedSchema, type Where } from './indexed-schema';
 import type { QueryIndexer } from './query-indexer';
@@ -131,8 +132,7 @@ function rewriteRelationFilter(ctx: Rewrite, model: IndexedModel, relationName: 
     }
     return out;
   }
-  const isFilterForm = keys.length > 0 && keys.every((key) => key === 'is' || key === 'isNot');
-  if (!isFilterForm) return rewrite(filter, polarity); // to-one shorthand: { profile: { ssn: '...' } }
+  if (!fitsToOneWrappers(filter)) return rewrite(filter, polarity); // to-one shorthand: { profile: { ssn: '...' } }
   const out: Where = {};
   for (const key of keys) out[key] = rewrite(filter[key], key === 'isNot' ? negate(polarity) : polarity);
   return out;

@@ -53,7 +53,7 @@ const MODES: readonly PlaintextMode[] = ['lenient', 'strict'];
  */
 export function fieldEncryption(options: FieldEncryptionOptions) {
   const { scheme, cipher, mode, indexer } = validateOptions(options);
-  const decrypt = (targets: ReadTarget[], result: unknown) => decryptInPlace(cipher, mode, targets, result);
+  const decrypt = (targets: ReadTarget[], result: unknown) => decryptInPlace(scheme, cipher, mode, targets, result);
   return Prisma.defineExtension((client) => {
     // Unique lookups during a key rotation and truncated indexes need a read before the operation: it
     // goes through the client below this extension (outside an interactive transaction, see the README).
@@ -99,25 +99,58 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
  * Replaces every encrypted value in `result` by its plaintext. Optimistic: the whole batch goes to
  * `decryptMany` first, because telling plaintext from ciphertext parses every header a second time
  * (about 10% of a decrypt). Only when the batch fails are the values sorted: plaintext left over
- * from a migration is kept (lenient) or refused (strict), and the ciphertexts are decrypted again,
- * so a value that really fails to decrypt still throws the cipher's own error.
+ * from a migration is kept (lenient) or refused (strict), and the ciphertexts are decrypted again one
+ * by one, so a value that really fails to decrypt still throws the cipher's own error, naming the row
+ * it is in (see {@link nameRow}).
  */
-async function decryptInPlace(cipher: ExtensionCipher, mode: PlaintextMode, targets: ReadTarget[], result: unknown): Promise<void> {
+async function decryptInPlace(scheme: EncryptionScheme, cipher: ExtensionCipher, mode: PlaintextMode, targets: ReadTarget[], result: unknown): Promise<void> {
   if (targets.length === 0) return;
   let encrypted = targets;
   let plaintexts: string[];
   try {
     plaintexts = await decryptTargets(cipher, encrypted);
-  } catch (failure) {
+  } catch {
     encrypted = [];
     for (const target of targets) {
       if (cipher.inspect(target.stored).kind !== 'plaintext') encrypted.push(target);
-      else if (mode === 'strict') throw new PlaintextValueError(target.model, target.field);
+      else if (mode === 'strict') throw nameRow(new PlaintextValueError(target.model, target.field), scheme, target, result);
     }
-    if (encrypted.length === targets.length) throw failure;
-    plaintexts = await decryptTargets(cipher, encrypted);
+    // One by one and stopping at the first failure: the values decrypted by the failed batch are in the
+    // materials cache, and a KMS outage costs one more attempt, not one per row.
+    plaintexts = [];
+    for (const target of encrypted) {
+      try {
+        plaintexts.push((await decryptTargets(cipher, [target]))[0]!);
+      } catch (failure) {
+        throw nameRow(failure, scheme, target, result);
+      }
+    }
   }
   encrypted.forEach((target, index) => setAtPath(result, target.path, plaintexts[index]));
+}
+
+/**
+ * Names the row a failed value was read from: `error.row` is its primary key (`{ id: 7 }`) when the
+ * result holds it, and the message says so, so an operator can find one damaged value among a page of
+ * rows. The error keeps its class and code (a damaged value is a security signal, never swallowed).
+ */
+function nameRow(error: unknown, scheme: EncryptionScheme, target: ReadTarget, result: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const row = rowAt(result, target.path.slice(0, -1));
+  const names = scheme.model(target.model).info.primaryKey.map((ref) => ref.name);
+  const primaryKey = isPlainObject(row) && names.length > 0 && names.every((name) => row[name] !== undefined)
+    ? Object.fromEntries(names.map((name) => [name, row[name]]))
+    : undefined;
+  Object.defineProperty(error, 'row', { value: primaryKey, enumerable: true, configurable: true });
+  const where = primaryKey === undefined ? 'a row whose primary key was not selected' : `the ${target.model} row ${JSON.stringify(primaryKey)}`;
+  error.message = `${error.message} (in ${where}, at result path ${JSON.stringify(target.path)})`;
+  return error;
+}
+
+function rowAt(result: unknown, path: readonly (string | number)[]): unknown {
+  let node = result;
+  for (const step of path) node = isPlainObject(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[step] : undefined;
+  return node;
 }
 
 function decryptTargets(cipher: ExtensionCipher, targets: readonly ReadTarget[]): Promise<string[]> {

@@ -43,9 +43,11 @@ export class TrueMatchFinder {
     const selected = [...new Set(indexKeys.flatMap((keys) => Object.keys(keys)))];
     const where = { OR: lookup.candidates.map((candidate) => asFilter(model, candidate)) };
     const rows = await this.trueRows(model, where, lookup.where, selected);
-    for (const keys of indexKeys) {
+    for (const [i, keys] of indexKeys.entries()) {
       const row = rows.find((candidate) => Object.entries(keys).every(([field, value]) => candidate[field] === value));
-      if (row !== undefined) return primaryKeyWhere(model.info, row) ?? lookup.candidates[0] ?? {};
+      const candidate = lookup.candidates[i] ?? {};
+      const primaryKey = row === undefined ? undefined : primaryKeyWhere(model.info, row);
+      if (row !== undefined) return primaryKey === undefined ? candidate : withCallerConditions(primaryKey, candidate, keys);
     }
     const unmatched: Where = { ...(lookup.candidates[0] ?? {}) };
     for (const field of Object.keys(indexKeys[0] ?? {})) unmatched[field] = NO_MATCH_INDEX;
@@ -138,6 +140,21 @@ function uniqueIndexKeys(model: ModelScheme, candidate: Where): Where {
     if (model.blindIndexesByIndexField.get(field)?.unique === true) keys[field] = value;
   }
   return keys;
+}
+
+/**
+ * The row's primary key with every other condition of the caller's where-unique kept beside it
+ * (`{ email, role: 'admin' }` -> `{ id: 7, role: 'admin' }`): the row may change between the pre-read
+ * and the operation, and the operation must then miss it as the caller's where would. Only the unique
+ * index lookup (`indexKeys`) is replaced. A condition on the primary key input itself is dropped: the
+ * row found satisfied it, and the primary key equality that replaces it is at least as strict.
+ */
+function withCallerConditions(primaryKey: Where, candidate: Where, indexKeys: Where): Where {
+  const out: Where = { ...primaryKey };
+  for (const [key, value] of Object.entries(candidate)) {
+    if (!Object.hasOwn(indexKeys, key) && !Object.hasOwn(primaryKey, key)) out[key] = value;
+  }
+  return out;
 }
 
 /** A where-unique as a where filter: compound unique inputs (`tenant_seq: { ... }`) spread into their fields. */

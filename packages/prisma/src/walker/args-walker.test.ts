@@ -2,6 +2,7 @@ import { InvalidFieldValueError, PrismaKmsErrorCode, UnsupportedQueryError } fro
 import { buildScheme } from '../field-map';
 import { fieldMap } from './__tests__/field-map.fixture';
 import { planArgs } from './args-walker';
+import { copyPlain } from './plain-data';
 
 const scheme = buildScheme(fieldMap);
 
@@ -304,5 +305,36 @@ describe('planArgs: sorting, cursors, distinct, grouping and aggregates on encry
   it('allows a cursor on a compound key of plain fields and refuses one on an encrypted field', () => {
     expect(() => planArgs(scheme, 'AuditEntry', 'findMany', { cursor: { tenant_seq: { tenant: 't', seq: 1 } } })).not.toThrow();
     expect(refusal('AuditEntry', 'findMany', { cursor: { payload: 'x' } })).toEqual({ model: 'AuditEntry', field: 'payload', operator: 'cursor' });
+  });
+});
+
+describe('planArgs: shapes Prisma reads by their keys (issue 9 findings 1 and 2)', () => {
+  it('walks a to-one `update: { data }` as the envelope when the target has a `data` field Prisma cannot mean', () => {
+    expect(writes('Account', 'update', { where: { id: 1 }, data: { settings: { update: { data: { secret: 's', where: 'w' } } } } })).toEqual({
+      'data.settings.update.data.secret': 'Settings.secret=s',
+      'data.settings.update.data.where': 'Settings.where=w',
+    });
+    expect(writes('Account', 'update', { where: { id: 1 }, data: { settings: { update: { data: 'd', where: 'w' } } } })).toEqual({
+      'data.settings.update.where': 'Settings.where=w',
+    });
+  });
+
+  it('refuses a to-one update or relation filter that fits two readings, and any __proto__ key', () => {
+    expect(() => planArgs(scheme, 'Account', 'update', { where: { id: 1 }, data: { settings: { update: { data: { set: 'x' } } } } })).toThrow(
+      expect.objectContaining({ code: PrismaKmsErrorCode.AMBIGUOUS_QUERY }),
+    );
+    expect(() => planArgs(scheme, 'Account', 'findMany', { where: { settings: { is: { equals: 'x' } } } })).toThrow(
+      expect.objectContaining({ code: PrismaKmsErrorCode.AMBIGUOUS_QUERY }),
+    );
+    expect(() => planArgs(scheme, 'Account', 'create', JSON.parse('{"data":{"__proto__":{"owner":"x"}}}'))).toThrow(
+      expect.objectContaining({ code: PrismaKmsErrorCode.FORBIDDEN_KEY }),
+    );
+  });
+
+  it('copies never inherit: an own __proto__ key stays an own key in copyPlain', () => {
+    const copy = copyPlain(JSON.parse('{"a":{"__proto__":{"owner":"x"}}}') as { a: Record<string, unknown> });
+    expect(Object.getPrototypeOf(copy.a)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy.a, '__proto__')).toBe(true);
+    expect((copy.a as { owner?: unknown }).owner).toBeUndefined();
   });
 });

@@ -15,6 +15,7 @@ import { hashesForWrite } from '../blind-index/write-hashes';
 import { appendConditions, fieldConditions, mergeFieldConditions, type Polarity } from '../blind-index/where-rewrite';
 import { checkFieldFilter, refuseEncrypted } from './filter-policy';
 import { copyPlain, isPlainObject, type Path } from './plain-data';
+import { LIST_FILTER_WRAPPERS, TO_ONE_FILTER_WRAPPERS, refuseForbiddenKeys, toOneFilterShape, toOneUpdateShape } from './query-grammar';
 import type { EncryptionScheme, ModelScheme } from '../field-map';
 
 /** A plaintext to encrypt and where its ciphertext goes in the copied arguments. */
@@ -100,6 +101,8 @@ const FIELD_UPDATE_OPERATIONS = new Set(['increment', 'decrement', 'multiply', '
  * ```
  */
 export function planArgs(scheme: EncryptionScheme, model: string, operation: string, args: unknown, options: PlanOptions = {}): ArgsPlan {
+  // Before anything is copied: an own `__proto__` key would give the copy a prototype Prisma reads.
+  refuseForbiddenKeys(model, args);
   const walk = new ArgsWalk(scheme, options.indexer, options.plaintextFallback === true);
   const copy = walk.operationArgs(scheme.model(model), operation, args, []);
   return { args: copy, writes: walk.writes, lookups: walk.lookups, approximate: walk.approximate };
@@ -247,16 +250,15 @@ class ArgsWalk {
     return indexed ? this.uniqueWhere(model, node, path) : copyPlain(node);
   }
 
-  /** `some`/`every`/`none` on lists, `is`/`isNot` or a bare where on to-one relations. */
+  /** `some`/`every`/`none` on lists, `is`/`isNot` or a bare where on to-one relations (see `toOneFilterShape`). */
   private relationFilter(target: ModelScheme, isList: boolean, node: unknown, polarity: Polarity): unknown {
     if (!isPlainObject(node)) return copyPlain(node);
-    const wrappers = isList ? ['some', 'every', 'none'] : ['is', 'isNot'];
-    const keys = Object.keys(node);
     // Related rows are never decrypted here, so a truncated index cannot be checked: EXACT scopes only.
+    if (!isList && toOneFilterShape(target, node) === 'where') return this.where(target, node, { polarity });
+    const wrappers = isList ? LIST_FILTER_WRAPPERS : TO_ONE_FILTER_WRAPPERS;
     const scopeOf = (key: string): WhereScope => ({ polarity: key === 'none' || key === 'isNot' ? negate(polarity) : polarity });
-    if (!isList && !keys.every((key) => wrappers.includes(key))) return this.where(target, node, { polarity });
     const out: Record<string, unknown> = {};
-    for (const key of keys) out[key] = wrappers.includes(key) ? this.where(target, node[key], scopeOf(key)) : copyPlain(node[key]);
+    for (const key of Object.keys(node)) out[key] = wrappers.has(key) ? this.where(target, node[key], scopeOf(key)) : copyPlain(node[key]);
     return out;
   }
 
@@ -334,7 +336,7 @@ class ArgsWalk {
           break;
         case 'update':
           out[operation] =
-            isList || this.isUpdateEnvelope(target, value)
+            isList || toOneUpdateShape(target, value) === 'envelope'
               ? this.eachItem(value, at, (item, itemPath) => this.envelope(target, item, itemPath, { where: isList ? 'unique' : 'where', data: 'data' }))
               : this.data(target, value, at);
           break;
@@ -384,16 +386,6 @@ class ArgsWalk {
     return out;
   }
 
-  /** To-one `update` is either the data itself or `{ where?, data }`; a model field named `data` settles it as data. */
-  private isUpdateEnvelope(target: ModelScheme, node: unknown): boolean {
-    return (
-      isPlainObject(node) &&
-      'data' in node &&
-      !hasField(target, 'data') &&
-      Object.keys(node).every((key) => key === 'data' || key === 'where')
-    );
-  }
-
   private eachItem(node: unknown, path: Path, visit: (item: unknown, path: Path) => unknown): unknown {
     return Array.isArray(node) ? node.map((item, index) => visit(item, [...path, index])) : visit(node, path);
   }
@@ -416,18 +408,26 @@ class ArgsWalk {
     return out;
   }
 
-  /** `_count: { select: { posts: { where } } }` in a selection: the where is the related model's. */
+  /**
+   * `_count: { select: { posts: { where } } }` in a selection: the where is the related model's, visited
+   * with an EXACT scope (nothing removes the false positives of a truncated index from a count).
+   */
   private relationCount(model: ModelScheme, node: unknown): unknown {
     if (!isPlainObject(node) || !isPlainObject(node.select)) return copyPlain(node);
     const select: Record<string, unknown> = {};
     for (const key of Object.keys(node.select)) {
       const value = node.select[key];
       const relation = model.relations.get(key);
-      select[key] = relation
-        ? this.operationArgs(this.scheme.model(relation.model), 'count', value, [])
-        : copyPlain(value);
+      select[key] = relation && isPlainObject(value) ? this.relationCountArgs(this.scheme.model(relation.model), value) : copyPlain(value);
     }
     return { ...copyPlain(node), select };
+  }
+
+  /** The arguments of one relation count: a `where`, nothing else of Prisma's. */
+  private relationCountArgs(target: ModelScheme, node: Record<string, unknown>): unknown {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(node)) out[key] = key === 'where' ? this.where(target, node[key], EXACT_SCOPE) : copyPlain(node[key]);
+    return out;
   }
 
   private orderBy(model: ModelScheme, node: unknown): unknown {
@@ -478,10 +478,6 @@ function uniqueFields(model: ModelScheme, key: string): readonly string[] | unde
 
 function negate(polarity: Polarity): Polarity {
   return polarity === 1 ? -1 : 1;
-}
-
-function hasField(model: ModelScheme, name: string): boolean {
-  return Object.hasOwn(model.info.fields, name) || model.relations.has(name);
 }
 
 function describeType(value: unknown): string {

@@ -14,12 +14,19 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return prototype === Object.prototype || prototype === null;
 }
 
-/** Copies plain objects and arrays at every depth; leaves are shared. */
+/**
+ * Copies plain objects and arrays at every depth; leaves are shared. A `__proto__` key is defined, never
+ * assigned (the one key whose assignment sets the prototype): an own `__proto__` key (from `JSON.parse`)
+ * stays an own key and never becomes the copy's prototype.
+ */
 export function copyPlain<T>(value: T): T {
   if (Array.isArray(value)) return value.map(copyPlain) as T;
   if (!isPlainObject(value)) return value;
   const copy: Record<string, unknown> = {};
-  for (const key of Object.keys(value)) copy[key] = copyPlain(value[key]);
+  for (const key of Object.keys(value)) {
+    if (key === '__proto__') Object.defineProperty(copy, key, { value: copyPlain(value[key]), enumerable: true, writable: true, configurable: true });
+    else copy[key] = copyPlain(value[key]);
+  }
   return copy as T;
 }
 

@@ -88,3 +88,24 @@ describe('collectReadTargets', () => {
     expect(reads('User', 'findMany', { select: { posts: true } }, [{ posts: [{ body: 'b' }] }])).toEqual({ '0.posts.0.body': 'Post.body=b' });
   });
 });
+
+describe('collectReadTargets: the fluent API decided by shape (issue 9 finding 4)', () => {
+  it('decrypts a related row that has a field named like the relation (Settings.settings)', () => {
+    const row = { id: 1, secret: 's', settings: 't', data: null, set: null, where: 'w', is: null, accountId: 1 };
+    expect(reads('Account', 'findUnique', { where: { id: 1 }, select: { settings: true } }, row)).toEqual({
+      secret: 'Settings.secret=s',
+      settings: 'Settings.settings=t',
+      where: 'Settings.where=w',
+    });
+    expect(reads('Account', 'findUnique', { where: { id: 1 }, select: { settings: { select: { settings: true } } } }, { settings: 't' })).toEqual({
+      settings: 'Settings.settings=t',
+    });
+  });
+
+  it('keeps the parent reading for a select of the relation, and accepts a shape whose readings read the same', () => {
+    expect(reads('Account', 'findUnique', { select: { settings: true } }, { settings: { id: 1, settings: 't' } })).toEqual({
+      'settings.settings': 'Settings.settings=t',
+    });
+    expect(reads('Account', 'findUnique', { select: { settings: true } }, { settings: null })).toEqual({});
+  });
+});

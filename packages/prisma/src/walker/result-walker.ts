@@ -4,7 +4,9 @@
  * are M's encrypted fields are values to decrypt and the keys that are M's relations lead to rows
  * of the related model. Relations that cannot reach an encrypted field are never entered.
  */
+import { AmbiguousQueryError } from '../errors';
 import { isPlainObject, type Path } from './plain-data';
+import { fluentResultReadings } from './query-grammar';
 import type { EncryptionScheme, ModelScheme } from '../field-map';
 
 /** A stored value to decrypt and where its plaintext goes in the result. */
@@ -45,28 +47,44 @@ const FLUENT_OPERATIONS = new Set([
 export function collectReadTargets(scheme: EncryptionScheme, model: string, operation: string, args: unknown, result: unknown): ReadTarget[] {
   const targets: ReadTarget[] = [];
   if (result === null || typeof result !== 'object') return targets;
-  const resultModel = FLUENT_OPERATIONS.has(operation) ? resolveFluentModel(scheme, scheme.model(model), args, result) : scheme.model(model);
+  const resultModel = FLUENT_OPERATIONS.has(operation) ? resolveFluentModel(scheme, scheme.model(model), isPlainObject(args) ? args.select : undefined, result) : scheme.model(model);
   if (resultModel.reachesEncryptedFields) visitValue(scheme, resultModel, result, [], targets);
   return targets;
 }
 
 /**
- * The model whose rows `result` holds. A fluent call selects exactly one relation and gets that
- * relation's value back unwrapped: while the selection is a single relation and the result does not
- * carry it as a key, step down the select chain (`.profile().user()` is `select: { profile: { select: { user: true } } }`).
+ * The model whose rows `result` holds. A fluent call selects exactly one relation and may get that
+ * relation's value back unwrapped: while the selection is a single relation, the shape of `result`
+ * decides (see `fluentResultReadings`) whether it is the parent row or the related one
+ * (`.profile().user()` is `select: { profile: { select: { user: true } } }`). When it fits both, the
+ * two readings must read the same encrypted values, else {@link AmbiguousQueryError}: an encrypted
+ * value is never returned undecrypted because of a guess.
  */
-function resolveFluentModel(scheme: EncryptionScheme, model: ModelScheme, args: unknown, result: object): ModelScheme {
-  let current = model;
-  let selection = isPlainObject(args) ? args.select : undefined;
-  while (isPlainObject(selection)) {
-    const key = singleSelectedKey(selection);
-    const relation = key === undefined ? undefined : current.relations.get(key);
-    if (key === undefined || !relation || (!Array.isArray(result) && key in result)) break;
-    current = scheme.model(relation.model);
-    const inner = selection[key];
-    selection = isPlainObject(inner) ? inner.select : undefined;
+function resolveFluentModel(scheme: EncryptionScheme, model: ModelScheme, selection: unknown, result: object): ModelScheme {
+  if (!isPlainObject(selection)) return model;
+  const key = singleSelectedKey(selection);
+  const relation = key === undefined ? undefined : model.relations.get(key);
+  if (key === undefined || relation === undefined) return model;
+  const related = scheme.model(relation.model);
+  const reading = fluentResultReadings(model, key, related, result);
+  if (reading === 'parent') return model;
+  const inner = selection[key];
+  const deeper = resolveFluentModel(scheme, related, isPlainObject(inner) ? inner.select : undefined, result);
+  if (reading === 'both' && !sameTargets(targetsOf(scheme, model, result), targetsOf(scheme, deeper, result))) {
+    throw new AmbiguousQueryError(model.name, 'fluent result', [`a ${model.name} row`, `the ${key} relation's ${related.name} row`]);
   }
-  return current;
+  return deeper;
+}
+
+function targetsOf(scheme: EncryptionScheme, model: ModelScheme, result: unknown): ReadTarget[] {
+  const targets: ReadTarget[] = [];
+  if (model.reachesEncryptedFields) visitValue(scheme, model, result, [], targets);
+  return targets;
+}
+
+function sameTargets(a: readonly ReadTarget[], b: readonly ReadTarget[]): boolean {
+  const key = (t: ReadTarget) => JSON.stringify([t.path, t.model, t.field]);
+  return a.length === b.length && a.every((target, i) => key(target) === key(b[i]!));
 }
 
 /** The key of a selection that selects exactly one thing, else undefined. */

@@ -21,6 +21,9 @@ describe.each<Provider>(['sqlite', 'postgresql'])('ciphertext at rest on %s', (p
       },
     });
     await t.prisma.auditEntry.create({ data: { tenant: 'acme', seq: 1, payload: '{"op":"login"}', action: 'login' } });
+    await t.prisma.account.create({
+      data: { owner: 'Acme Ltd', settings: { create: { secret: 'pin 1234', settings: 'dark', where: 'Paris' } }, notes: { create: { label: 'urgent' } } },
+    });
   });
 
   afterAll(async () => {
@@ -40,6 +43,11 @@ describe.each<Provider>(['sqlite', 'postgresql'])('ciphertext at rest on %s', (p
       'Post.secretNote': 'draft',
       'Comment.text': 'Brilliant',
       'AuditEntry.payload': '{"op":"login"}',
+      'Account.owner': 'Acme Ltd',
+      'Settings.secret': 'pin 1234',
+      'Settings.settings': 'dark',
+      'Settings.where': 'Paris',
+      'Note.label': 'urgent',
     };
     const columns = encryptedColumns(t.fields);
     expect(columns.map((column) => `${column.model}.${column.field}`).sort()).toEqual(Object.keys(plaintexts).sort());
@@ -54,7 +62,7 @@ describe.each<Provider>(['sqlite', 'postgresql'])('ciphertext at rest on %s', (p
   });
 
   it('finds no plaintext in any encrypted column of the database', async () => {
-    expect(await countStoredValues(t.db, t.fields)).toBe(9);
+    expect(await countStoredValues(t.db, t.fields)).toBe(14);
     expect(await findPlaintextAtRest(t.db, t.fields, t.cipher)).toEqual([]);
   });
 

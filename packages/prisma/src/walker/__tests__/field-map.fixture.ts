@@ -17,6 +17,11 @@ const postBody = scalar('body');
 const postNote = scalar('secretNote', 'String', optional);
 const commentText = scalar('text');
 const auditPayload = scalar('payload');
+const accountOwner = scalar('owner');
+const settingsSecret = scalar('secret', 'String', optional);
+const settingsSettings = scalar('settings', 'String', optional);
+const settingsWhere = scalar('where', 'String', optional);
+const noteLabel = scalar('label', 'String', optional);
 
 export const fieldMap: FieldMap = {
   version: 1,
@@ -77,6 +82,35 @@ export const fieldMap: FieldMap = {
       encrypted: fieldsByName(auditPayload),
       relations: {},
       uniques: { tenant_seq: ['tenant', 'seq'] },
+    },
+    // Field names that are words of Prisma's grammar (`data`, `set`, `where`, `is`), and
+    // `Settings.settings`, named like the relation from Account.
+    Account: {
+      dbName: 'Account',
+      primaryKey: [scalar('id', 'Int')],
+      fields: fieldsByName(scalar('id', 'Int'), accountOwner),
+      encrypted: fieldsByName(accountOwner),
+      relations: { settings: { model: 'Settings', isList: false }, notes: { model: 'Note', isList: true } },
+      uniques: { id: ['id'] },
+    },
+    Settings: {
+      dbName: 'Settings',
+      primaryKey: [scalar('id', 'Int')],
+      fields: fieldsByName(
+        scalar('id', 'Int'), settingsSecret, settingsSettings, scalar('data', 'String', optional), scalar('set', 'String', optional),
+        settingsWhere, scalar('is', 'String', optional), scalar('accountId', 'Int'),
+      ),
+      encrypted: fieldsByName(settingsSecret, settingsSettings, settingsWhere),
+      relations: { account: { model: 'Account', isList: false } },
+      uniques: { id: ['id'], accountId: ['accountId'] },
+    },
+    Note: {
+      dbName: 'Note',
+      primaryKey: [scalar('id', 'Int')],
+      fields: fieldsByName(scalar('id', 'Int'), noteLabel, scalar('accountId', 'Int')),
+      encrypted: fieldsByName(noteLabel),
+      relations: { account: { model: 'Account', isList: false } },
+      uniques: { id: ['id'] },
     },
     // A model no encrypted field can be reached from.
     Setting: {
