@@ -2,7 +2,8 @@
 // field map (`prisma generate`), and the DDL that creates its tables (`prisma migrate diff`), so the
 // tests can make a fresh database per test file without running the schema engine.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync, copyFileSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { chooseSchemaEngine } from '@prisma-kms/schema-engine-wasm';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +14,10 @@ const prismaBin = join(bin, 'prisma');
 // Prisma finds `provider = "prisma-kms-generator"` on PATH; pnpm scripts put node_modules/.bin there,
 // `node scripts/generate.mjs` run by hand does not.
 const env = { ...process.env, PATH: [bin, process.env.PATH].filter(Boolean).join(delimiter) };
-useSchemaEngineShimIfOffline(env);
+// Where the Prisma CLI cannot download its native schema engine, the repository's WebAssembly one
+// (tools/schema-engine-wasm, development only) stands in.
+const engine = chooseSchemaEngine(env, join(root, '..'));
+if (engine) env.PRISMA_SCHEMA_ENGINE_BINARY = engine;
 
 for (const provider of ['sqlite', 'postgresql', 'mysql']) {
   const out = join(root, 'generated', provider);
@@ -35,18 +39,4 @@ for (const provider of ['sqlite', 'postgresql', 'mysql']) {
     );
     writeFileSync(join(out, 'schema.sql'), sql);
   }
-}
-
-/**
- * The Prisma CLI downloads a native schema engine on every command. Machines without that download
- * (our CI) keep a WebAssembly stand-in beside the checkout, in ../shared; use it when nothing else is
- * configured. This is build tooling for the shared test schema only: no package of the product uses it.
- */
-function useSchemaEngineShimIfOffline(env) {
-  if (env.PRISMA_SCHEMA_ENGINE_BINARY) return;
-  const setup = join(root, '..', '..', 'shared', 'tools', 'schema-engine-shim', 'setup');
-  if (!existsSync(setup)) return;
-  const exported = execFileSync(setup, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-  const match = /PRISMA_SCHEMA_ENGINE_BINARY=(\S+)/.exec(exported);
-  if (match) env.PRISMA_SCHEMA_ENGINE_BINARY = match[1];
 }

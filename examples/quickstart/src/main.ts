@@ -1,8 +1,9 @@
 /**
  * prisma-kms quickstart: SQLite and a local AES key, no AWS account and no setup.
  *
- * 1. creates `.data/quickstart.db` (the shared schema's tables) and `.data/local-key.txt`
- *    (a 256-bit key, mode 0600) on first run;
+ * `pnpm start` runs `prisma migrate deploy` (this folder's own migrations create `.data/quickstart.db`),
+ * then this file, which:
+ * 1. creates `.data/local-key.txt` (a 256-bit key, mode 0600) on first run;
  * 2. extends a Prisma client with `fieldEncryption`;
  * 3. writes users with posts through the extended client, then prints what the database holds
  *    (read with plain SQL, bypassing Prisma) beside what the client returns.
@@ -24,15 +25,15 @@ import {
   type KeyringNode,
 } from '@prisma-kms/field-crypto';
 import { fieldEncryption } from '@prisma-kms/prisma';
-import { PrismaClient } from '@prisma-kms/schema/sqlite';
-import { fieldMap } from '@prisma-kms/schema/sqlite/fields';
+// What `prisma generate` wrote from prisma/schema.prisma (the build step; `pnpm build`).
+import { PrismaClient } from '../prisma/generated/client/client.js';
+import { fieldMap } from '../prisma/generated/field-map/index.js';
 
 const dataDir = join(__dirname, '..', '.data');
 const databaseFile = join(dataDir, 'quickstart.db');
 
 async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
-  createSchemaOnFirstRun(databaseFile);
 
   // A development key kept in a file. Never use a local key for real data: use kmsKeyring().
   const key = ensureLocalKeyFile(join(dataDir, 'local-key.txt'));
@@ -54,7 +55,6 @@ async function main(): Promise<void> {
       name: 'Ada Lovelace',
       email: `ada+${run}@example.com`,
       phone: '+44 20 7946 0001',
-      profile: { create: { bio: 'Wrote the first program', ssn: '078-05-1120' } },
       posts: {
         create: [
           { title: 'Notes on the Analytical Engine', body: 'The engine weaves algebraic patterns.' },
@@ -62,22 +62,22 @@ async function main(): Promise<void> {
         ],
       },
     },
-    include: { profile: true, posts: true },
+    include: { posts: true },
   });
 
   // What the application sees: plaintext, with no change to its queries.
   const fromClient = await prisma.user.findUniqueOrThrow({
     where: { id: ada.id },
-    include: { posts: { orderBy: { title: 'asc' } }, profile: true },
+    include: { posts: { orderBy: { title: 'asc' } } },
   });
 
   // Equality on an encrypted field works through its blind index (normalised: trim + lowercase).
-  const found = await prisma.user.findFirst({ where: { email: `  ADA+${run}@Example.COM ` }, select: { id: true, email: true } });
+  const found = await prisma.user.findFirst({ where: { email: `ADA+${run}@Example.COM` }, select: { id: true, email: true } });
 
   // What the database holds: AWS Encryption SDK messages (base64), bound to model and field.
   const db = new Database(databaseFile, { readonly: true });
   const stored = db.prepare('SELECT name, email, email_hash, phone_number FROM users WHERE id = ?').get(ada.id) as Record<string, string>;
-  const storedPosts = db.prepare('SELECT title, body FROM Post WHERE authorId = ? ORDER BY title').all(ada.id) as Record<string, string>[];
+  const storedPosts = db.prepare('SELECT title, body FROM posts WHERE author_id = ? ORDER BY title').all(ada.id) as Record<string, string>[];
   db.close();
 
   const clip = (value: string | null | undefined) => (value == null ? 'null' : value.length > 48 ? `${value.slice(0, 45)}...` : value);
@@ -87,7 +87,6 @@ async function main(): Promise<void> {
     email: { database: clip(stored.email), client: fromClient.email },
     phone: { database: clip(stored.phone_number), client: fromClient.phone },
     emailHash: { database: clip(stored.email_hash), client: '(blind index, HMAC-SHA-256)' },
-    'profile.ssn': { database: '(encrypted)', client: fromClient.profile?.ssn },
   });
   console.log('Posts');
   console.table(
@@ -97,7 +96,7 @@ async function main(): Promise<void> {
       'body from client': fromClient.posts[index]?.body,
     })),
   );
-  console.log(`findFirst({ where: { email: '  ADA+${run}@Example.COM ' } }) ->`, found);
+  console.log(`findFirst({ where: { email: 'ADA+${run}@Example.COM' } }) ->`, found);
   console.log(`Stored value size: ${stored.email?.length} characters for a ${fromClient.email.length}-character email.`);
   console.log('KMS/keyring calls so far:', JSON.stringify(cipher.stats));
   console.log(`\nDatabase: ${databaseFile}\nLocal key: ${join(dataDir, 'local-key.txt')} (development only)`);
@@ -111,15 +110,6 @@ async function indexKeyMessages(keyring: KeyringNode): Promise<string[]> {
   const file = join(dataDir, 'index-key.txt');
   if (!existsSync(file)) writeFileSync(file, `${await createIndexKey(keyring, { version: 1 })}\n`, { mode: 0o600 });
   return splitIndexKeyMessages(readFileSync(file, 'utf8'));
-}
-
-function createSchemaOnFirstRun(file: string): void {
-  if (existsSync(file)) return;
-  // The DDL that `prisma migrate diff` generated for the shared schema (a real app runs `prisma migrate deploy`).
-  const ddl = readFileSync(require.resolve('@prisma-kms/schema/sql/sqlite'), 'utf8');
-  const db = new Database(file);
-  db.exec(ddl);
-  db.close();
 }
 
 main().catch((error: unknown) => {

@@ -57,7 +57,7 @@ export interface BlindIndexScheme extends BlindIndexOptions {
  *
  * @example
  * ```ts
- * import { fieldMap } from './prisma/generated/fields';
+ * import { fieldMap } from './prisma/generated/field-map/index.js';
  * const scheme = buildScheme(fieldMap);
  * scheme.model('User').encryptedFields.has('email');       // true
  * scheme.model('User').blindIndexes.get('email')?.field;   // 'emailHash'

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { fieldMap } from './prisma/generated/fields';
+ * import { fieldMap } from './prisma/generated/field-map/index.js';
  * import type { FieldMap } from '@prisma-kms/prisma';
  * const map: FieldMap = fieldMap;
  * map.models.User?.encrypted.email?.hash?.field; // 'emailHash'

@@ -1,8 +1,8 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GeneratorConfig, GeneratorManifest, GeneratorOptions } from '@prisma/generator-helper';
 import { buildFieldMap } from './build-field-map';
-import { renderFieldMapFiles } from './emit';
+import { HEADER, renderFieldMapFiles, SUPERSEDED_FILES } from './emit';
 
 /** Where the field map goes when the generator block has no `output`, relative to the schema. */
 export const DEFAULT_OUTPUT = './generated/field-map';
@@ -23,8 +23,21 @@ export const fieldMapGenerator = {
     const files = renderFieldMapFiles(buildFieldMap(options.dmmf.datamodel, provider));
     await mkdir(output, { recursive: true });
     await Promise.all(Object.entries(files).map(([name, text]) => writeFile(join(output, name), text)));
+    await removeSupersededFiles(output);
   },
 };
+
+/**
+ * An `index.js` left by an earlier version beside the new `index.ts` would win module resolution in
+ * some tools and be stale: remove it (and its `.d.ts`), but only files this generator wrote.
+ */
+async function removeSupersededFiles(output: string): Promise<void> {
+  for (const name of SUPERSEDED_FILES) {
+    const path = join(output, name);
+    const text = await readFile(path, 'utf8').catch(() => undefined);
+    if (text?.startsWith(HEADER)) await rm(path);
+  }
+}
 
 async function packageVersion(): Promise<string | undefined> {
   try {

@@ -21,7 +21,7 @@ export interface GenerateResult {
 
 /**
  * Precondition: the Prisma CLI can reach a schema engine. On machines without network access that
- * is the schema-engine shim, exported by CI as PRISMA_SCHEMA_ENGINE_BINARY.
+ * is tools/schema-engine-wasm, which the root scripts and .ci/run export as PRISMA_SCHEMA_ENGINE_BINARY.
  */
 export function assertPrismaCliUsable(): void {
   if (!existsSync(PRISMA_BIN)) {
@@ -57,7 +57,7 @@ export function prismaGenerate(dir: string, schema: string): GenerateResult {
 export function expectGenerated(result: GenerateResult): void {
   if (result.status === 0) return;
   const hint = /binaries\.prisma|ENOTFOUND/.test(result.output)
-    ? '\nThe Prisma CLI could not download its schema engine: export PRISMA_SCHEMA_ENGINE_BINARY (on these machines: eval "$(/work/shared/tools/schema-engine-shim/setup)").'
+    ? '\nThe Prisma CLI could not download its schema engine: run the tests through the root scripts (pnpm test), or eval "$(node tools/schema-engine-wasm/bin/with-schema-engine.mjs --print-env)".'
     : '';
   throw new Error(`prisma generate exited with ${String(result.status)}:\n${result.output}${hint}`);
 }
