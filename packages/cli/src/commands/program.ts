@@ -16,6 +16,7 @@ import { createProgressReporter } from '../output/progress-reporter';
 import { createIndexKeyCommand, type CreateIndexKeyFlags } from './create-index-key';
 import { findPrismaDebugHistories } from './prisma-debug-history';
 import { indexedTargets } from '../engine/table-target';
+import { CLI_VERSION } from '../version';
 import { openSession, resolveKeyringCipher, type CommonFlags, type Session } from './session';
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };
@@ -93,6 +94,9 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
   const program = new Command('prisma-kms')
     .description('Encrypt existing columns in place, rotate keys, decrypt back, verify and report status')
+    .version(CLI_VERSION, '-V, --version', 'print the version')
+    // program options only before the command: `keys create-index-key --version <n>` is the key's version
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
@@ -100,7 +104,7 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
   program.addOption(new Option('--report-max-rss').hideHelp());
 
   withCommon(program.command('status'))
-    .description('count plaintext, current-key and other-key ciphertext, and nulls, per model and field (reads only)')
+    .description('count plaintext, current-key and other-key ciphertext, nulls and blind index coverage, per model and field (reads only; no KMS call)')
     .option('--json', 'print JSON')
     .option('--quiet', 'no progress output')
     .action(async (flags: MigrationFlags) => {
@@ -159,8 +163,12 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
             progress.finish();
             await crypto.close();
           }
-          io.stdout.write(flags.json ? toJson({ command, dryRun: flags.dryRun ?? false, tables: results }) + '\n' : formatMigration(command, results, flags.dryRun ?? false));
-          if (results.some((r) => r.rowsSkipped > 0 || r.failureCount > 0)) exitWith(EXIT.UNDONE);
+          const done = results.every((r) => r.done && r.failureCount === 0);
+          io.stdout.write(
+            flags.json ? toJson({ command, dryRun: flags.dryRun ?? false, done, tables: results }) + '\n' : formatMigration(command, results, flags.dryRun ?? false),
+          );
+          // the final check's count, never the checkpoint nor this run's own counters, decides the status
+          if (!done) exitWith(EXIT.UNDONE);
         });
       });
   }
@@ -216,6 +224,7 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
 
 function withCommon(command: Command): Command {
   return command
+    .addOption(new Option('--report-max-rss').hideHelp())
     .option('-c, --config <path>', 'config module (default: prisma-kms.config.{ts,js,mjs,cjs} in the working directory)')
     .option('-m, --model <names>', 'only these models (repeatable, or comma-separated)', collectNames)
     .option('-f, --field <names>', 'only these fields: field or Model.field (repeatable, or comma-separated)', collectNames)

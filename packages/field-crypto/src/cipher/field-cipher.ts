@@ -31,6 +31,7 @@ import {
   readMessage,
 } from './message-engine';
 import { wrappingKeyOf, type StoredValue, type WrappingKeyRef } from './stored-value';
+import { configuredWrappingKey } from './configured-wrapping-key';
 
 /** Options of {@link createFieldCipher}. */
 export interface FieldCipherOptions {
@@ -96,6 +97,11 @@ export interface FieldCipher {
   inspect(value: string): StoredValue;
   /** The key new data keys are wrapped by (KMS: the key ARN KMS resolved). Asks the keyring once. */
   currentWrappingKey(): Promise<WrappingKeyRef>;
+  /**
+   * The same key as read from the keyring's configuration, without any call (no KMS request): undefined
+   * when only KMS can tell (an alias or bare key id as generator, a custom keyring).
+   */
+  configuredWrappingKey(): WrappingKeyRef | undefined;
   readonly stats: CipherStats;
 }
 
@@ -185,6 +191,7 @@ class Cipher implements FieldCipher {
   readonly #schemes = new Map<string, Map<string, FieldScheme>>();
   readonly #decryptSuites = new Map<number, NodeAlgorithmSuite>();
   #currentWrappingKey: Promise<WrappingKeyRef> | undefined;
+  readonly #keyring: KeyringNode;
 
   constructor(
     keyring: KeyringNode,
@@ -194,6 +201,7 @@ class Cipher implements FieldCipher {
     policy: FieldCommitmentPolicy,
   ) {
     this.#policy = policy;
+    this.#keyring = keyring;
     this.#materials = new CachingMaterialsManager({ keyring, limits, counters: this.#counters, describe: describeContext });
     this.#staticContext = staticContext;
     this.#suite = suite;
@@ -237,6 +245,10 @@ class Cipher implements FieldCipher {
       },
     );
     return this.#currentWrappingKey;
+  }
+
+  configuredWrappingKey(): WrappingKeyRef | undefined {
+    return configuredWrappingKey(this.#keyring);
   }
 
   /** Encrypts one value: synchronously on a warm cache (fast codec), else a promise. */
