@@ -39,6 +39,8 @@ interface MigrationFlags extends CommonFlags {
   readonly checkpoint?: string | false;
   readonly json?: boolean;
   readonly quiet?: boolean;
+  /** Milliseconds one batch may wait for row locks. */
+  readonly lockTimeout?: number;
 }
 
 interface VerifyFlags extends CommonFlags {
@@ -157,6 +159,8 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
               dryRun: flags.dryRun ?? false,
               checkpoints: session.checkpoints(flags.checkpoint),
               onProgress: (p) => progress.update(p),
+              onRetry: (n) => progress.notice(`${command} ${n.model}: ${n.reason} while ${n.what}; retry ${n.attempt} in ${n.delayMs} ms`),
+              ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout } : {}),
               ...(shard ? { shard } : {}),
             });
           } finally {
@@ -239,6 +243,7 @@ function withMigrationFlags(command: Command): Command {
     .option('--shard <i/n>', 'take only shard i of n (run n processes to share a table)')
     .option('--checkpoint <dir>', 'checkpoint directory (default .prisma-kms)')
     .option('--no-checkpoint', 'do not read or write checkpoints')
+    .option('--lock-timeout <ms>', 'how long one batch may wait for row locks before it is retried (default 10000)', positiveInteger)
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output');
 }

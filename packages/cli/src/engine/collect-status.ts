@@ -103,7 +103,7 @@ export async function collectStatus(targets: readonly TableTarget[], options: St
         });
       }
       scanned += batch.scanned;
-      options.onProgress?.({ command: 'status', model: target.model, table: target.table, scanned, total: Math.max(total, scanned), written: 0, skipped: 0, failed: 0 });
+      options.onProgress?.({ command: 'status', model: target.model, table: target.table, scanned, total: Math.max(total, scanned), written: 0, skipped: 0, failed: 0, retries: 0 });
     });
     target.encrypted.forEach((column, c) => {
       const index = indexes[c];

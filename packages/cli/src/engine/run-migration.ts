@@ -15,7 +15,9 @@ import { CompletionTracker } from './completion-tracker';
 import { buildBatchWrite, planBatch, type BatchPlan, type BatchWrite, type MigrationCommand, type PlannedValue, type ReadRow, type ValueOutcome } from './plan-batch';
 import { buildReindexWrite, planReindex } from './plan-reindex';
 import { formatShard, shardsInSql, type ShardSpec } from './shard';
-import { executeStatement, keyColumns, queryRows } from './sql-runner';
+import { keyColumns, queryRows } from './sql-runner';
+import { DEFAULT_LOCK_TIMEOUT_MS, writeBatch } from './batch-write';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryNotice, type RetryPolicy } from './transient-retry';
 import { readTable } from './table-reader';
 import type { TableTarget } from './table-target';
 import { inThreadCrypto, type BatchCrypto } from './batch-crypto';
@@ -52,6 +54,8 @@ export interface TableProgress {
   readonly written: number;
   readonly skipped: number;
   readonly failed: number;
+  /** Batch statements retried after a transient database error (deadlock, lock timeout, lost connection). */
+  readonly retries: number;
 }
 
 export interface MigrationOptions {
@@ -79,6 +83,12 @@ export interface MigrationOptions {
   readonly beforeWrite?: (batch: { readonly model: string; readonly keys: ReadonlyArray<readonly unknown[]> }) => Promise<void>;
   /** Called after each batch UPDATE (the CLI empties Prisma's debug history there, see prisma-debug-history). */
   readonly afterWrite?: () => void;
+  /** Bound on one batch UPDATE's wait for row locks (see batch-write); default {@link DEFAULT_LOCK_TIMEOUT_MS}. */
+  readonly lockTimeoutMs?: number;
+  /** Retries of a batch's read or write after a transient database error; default {@link DEFAULT_RETRY_POLICY}. */
+  readonly retry?: RetryPolicy;
+  /** Told before each retry (the CLI prints it with the progress). */
+  readonly onRetry?: (notice: RetryNotice & { readonly model: string }) => void;
 }
 
 export interface TableMigrationResult {
@@ -93,6 +103,8 @@ export interface TableMigrationResult {
   readonly rowsWritten: number;
   /** Rows a concurrent writer changed between read and write: left alone, a rerun picks them up. */
   readonly rowsSkipped: number;
+  /** Batch statements retried after a transient database error. */
+  readonly retries: number;
   readonly failureCount: number;
   /** The first {@link MAX_LISTED_FAILURES} failures. */
   readonly failures: readonly ValueFailure[];
@@ -223,6 +235,7 @@ interface TableScan {
   readonly written: number;
   readonly skipped: number;
   readonly failed: number;
+  readonly retries: number;
   readonly failures: readonly ValueFailure[];
   /** Planned and damaged values per field: what a check finds left to do. */
   readonly remaining: RemainingValues;
@@ -235,6 +248,7 @@ function addScans(a: TableScan, b: TableScan): TableScan {
     written: a.written + b.written,
     skipped: a.skipped + b.skipped,
     failed: a.failed + b.failed,
+    retries: a.retries + b.retries,
     failures: [...a.failures, ...b.failures].slice(0, MAX_LISTED_FAILURES),
     remaining: b.remaining,
   };
@@ -249,6 +263,7 @@ function tableResult(target: TableTarget, pass: TableScan, remaining: RemainingV
     valuesPlanned: pass.planned,
     rowsWritten: pass.written,
     rowsSkipped: pass.skipped,
+    retries: pass.retries,
     failureCount: pass.failed,
     failures: pass.failures,
     resumed,
@@ -272,7 +287,14 @@ async function scanTable(
 
   const tracker = new CompletionTracker<readonly unknown[]>();
   const scannedBefore = resume?.rowsScanned ?? 0;
-  const counters = { scanned: 0, planned: 0, written: 0, skipped: 0, failed: 0 };
+  const counters = { scanned: 0, planned: 0, written: 0, skipped: 0, failed: 0, retries: 0 };
+  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
+  const retrying = <T>(run: () => Promise<T>, what: string): Promise<T> =>
+    withRetry(run, what, policy, (notice) => {
+      counters.retries++;
+      options.onRetry?.({ ...notice, model: target.model });
+      report();
+    });
   const remainingByColumn = target.encrypted.map(() => 0);
   const failures: ValueFailure[] = [];
   // Per column, once per table: the hot path below runs for every value of a million-row table.
@@ -304,6 +326,7 @@ async function scanTable(
       written: counters.written,
       skipped: counters.skipped,
       failed: counters.failed,
+      retries: counters.retries,
     });
   };
 
@@ -314,6 +337,7 @@ async function scanTable(
     after: resume?.after ?? null,
     ...(options.shard ? { shard: options.shard } : {}),
     withIndexes: command === 'reindex',
+    retry: retrying,
   });
 
   await runPipeline(batches, options.concurrency, async (batch) => {
@@ -351,7 +375,8 @@ async function scanTable(
           columns: write.columns,
           rows: write.rows,
         });
-        const affected = await executeStatement(db, statement, `writing table "${target.table}"`);
+        const what = `writing table "${target.table}"`;
+        const affected = await retrying(() => writeBatch(db, dialect.provider, statement, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, what), what);
         options.afterWrite?.();
         const written = Math.min(affected, write.rows.length);
         counters.written += written;

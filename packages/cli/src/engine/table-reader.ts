@@ -26,6 +26,8 @@ export interface ReadOptions {
   readonly shard?: ShardSpec;
   /** Also read the blind index column of each encrypted column that has one (`ReadRow.indexes`). */
   readonly withIndexes?: boolean;
+  /** Wraps each batch read (the engine retries transient database errors there). */
+  readonly retry?: <T>(run: () => Promise<T>, what: string) => Promise<T>;
 }
 
 /** Yields the table's batches in key order until a short batch says the table is done. */
@@ -45,7 +47,9 @@ export async function* readTable(db: RawSqlClient, target: TableTarget, options:
       limit: options.batchSize,
       ...(sqlShard ? { shard: sqlShard } : {}),
     });
-    const raw = await queryRows<Record<string, unknown>>(db, statement, `reading table "${target.table}"`);
+    const what = `reading table "${target.table}"`;
+    const read = (): Promise<Array<Record<string, unknown>>> => queryRows<Record<string, unknown>>(db, statement, what);
+    const raw = options.retry ? await options.retry(read, what) : await read();
     if (raw.length === 0) return;
     const all = raw.map((record) => toReadRow(record, options.key.length, target.encrypted.length, options.withIndexes ? indexAt : undefined));
     const lastKey = all[all.length - 1]!.key;

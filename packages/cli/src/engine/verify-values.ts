@@ -95,7 +95,7 @@ export async function verifyTables(targets: readonly TableTarget[], options: Ver
         });
       });
       scanned += batch.scanned;
-      options.onProgress?.({ command: 'verify', model: target.model, table: target.table, scanned, total, written: 0, skipped: 0, failed: failureCount });
+      options.onProgress?.({ command: 'verify', model: target.model, table: target.table, scanned, total: Math.max(total, scanned), written: 0, skipped: 0, failed: failureCount, retries: 0 });
     });
     results.push({ model: target.model, table: target.table, rowsScanned: scanned, valuesChecked: checked, failureCount, failures });
   }

@@ -42,7 +42,8 @@ export function formatMigration(command: keyof typeof PAST_TENSE, results: reado
     const resumed = r.resumed ? (r.rescanned ? ' (resumed from a stale checkpoint, then rescanned from the start)' : ' (resumed from checkpoint)') : '';
     out.push(
       `${command} ${r.model} (${r.table}): ${r.rowsScanned} rows scanned${resumed}, ${done}, ` +
-        `${r.rowsWritten} rows written, ${r.rowsSkipped} rows skipped (changed concurrently), ${r.failureCount} values failed`,
+        `${r.rowsWritten} rows written, ${r.rowsSkipped} rows skipped (changed concurrently), ${r.failureCount} values failed` +
+        (r.retries > 0 ? `, ${r.retries} batch statements retried (transient database errors)` : ''),
     );
     out.push(...r.failures.map(formatFailure));
     for (const [field, count] of Object.entries(r.remaining)) {
