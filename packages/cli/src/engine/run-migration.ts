@@ -17,6 +17,7 @@ import { buildReindexWrite, planReindex } from './plan-reindex';
 import { formatShard, shardsInSql, type ShardSpec } from './shard';
 import { keyColumns, queryRows } from './sql-runner';
 import { DEFAULT_LOCK_TIMEOUT_MS, writeBatch } from './batch-write';
+import { UNIQUE_CONFLICT_FAILURE, writeIsolatingConflicts } from './unique-violation';
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryNotice, type RetryPolicy } from './transient-retry';
 import { readTable } from './table-reader';
 import type { TableTarget } from './table-target';
@@ -312,6 +313,8 @@ async function scanTable(
   const hashOptions = (column: number): HashOptions => hashOptionsByColumn[column]!;
   const indexer = options.blindIndexer;
   const blindIndex = indexer ? (column: number, plaintext: string): string => indexer.compute(fieldOf(column), plaintext, hashOptions(column)) : undefined;
+  // the field a unique violation is reported on: the one whose blind index column can be unique
+  const conflictColumn = Math.max(0, target.encrypted.findIndex((c) => c.blindIndex !== undefined));
   const planner = batchPlanner(target, { command, full: phase.full }, classify, (column, stored) => indexer!.isCurrent(stored, hashOptions(column)), blindIndex);
 
   const report = (): void => {
@@ -369,19 +372,19 @@ async function scanTable(
       write.failed.forEach(fail);
       if (write.rows.length > 0) {
         await options.beforeWrite?.({ model: target.model, keys: write.rows.map((row) => row.key) });
-        const statement = dialect.updateBatch({
-          table: target.table,
-          key,
-          columns: write.columns,
-          rows: write.rows,
-        });
         const what = `writing table "${target.table}"`;
-        const affected = await retrying(() => writeBatch(db, dialect.provider, statement, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, what), what);
+        const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+        const writeRows = (rows: typeof write.rows): Promise<number> =>
+          retrying(() => writeBatch(db, dialect.provider, dialect.updateBatch({ table: target.table, key, columns: write.columns, rows }), lockTimeoutMs, what), what);
+        // a @unique blind index can refuse a row (two spellings of one email): report it, write the rest
+        const { written: affected, conflicts } = await writeIsolatingConflicts(write.rows, writeRows);
         options.afterWrite?.();
-        const written = Math.min(affected, write.rows.length);
+        for (const row of conflicts) fail({ row: batch.rows.findIndex((r) => r.key === row.key), column: conflictColumn, code: UNIQUE_CONFLICT_FAILURE });
+        const expected = write.rows.length - conflicts.length;
+        const written = Math.min(affected, expected);
         counters.written += written;
-        if (written < write.rows.length) {
-          counters.skipped += write.rows.length - written;
+        if (written < expected) {
+          counters.skipped += expected - written;
           clean = false;
         }
       }

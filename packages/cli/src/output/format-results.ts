@@ -6,6 +6,7 @@ import type { StatusReport } from '../engine/collect-status';
 import { remainingTotal, type TableMigrationResult, type ValueFailure } from '../engine/run-migration';
 import type { TableVerifyResult } from '../engine/verify-values';
 import { MALFORMED_FAILURE } from '../engine/value-state';
+import { UNIQUE_CONFLICT_FAILURE } from '../engine/unique-violation';
 
 /** JSON with bigint keys as strings and dates as ISO text. */
 export function toJson(value: unknown): string {
@@ -52,6 +53,12 @@ export function formatMigration(command: keyof typeof PAST_TENSE, results: reado
   }
   if (results.some((r) => r.failures.some((f) => f.code === MALFORMED_FAILURE))) {
     out.push('MALFORMED values are damaged ciphertext (cut short or corrupt), left untouched: restore them from a backup; no rerun repairs them.');
+  }
+  if (results.some((r) => r.failures.some((f) => f.code === UNIQUE_CONFLICT_FAILURE))) {
+    out.push(
+      'UNIQUE_CONFLICT rows were left as they were: their blind index entry equals another row\'s under a unique index (the same value twice, ' +
+        'up to normalization). Resolve the duplicate, then run the command again.',
+    );
   }
   const left = results.reduce((n, r) => n + remainingTotal(r.remaining), 0);
   if (dryRun) out.push(left === 0 ? 'Nothing to do.' : `${left} values would need ${command}.`);
