@@ -25,6 +25,14 @@ import { inThreadCrypto, type BatchCrypto } from './batch-crypto';
 import { transformValues } from './transform-values';
 import { MALFORMED_FAILURE, valueClassifier, wrappingKeyLabel, type ClassifyValue } from './value-state';
 
+/**
+ * Memory bounds that hold whatever the size of the values: a batch is cut to about 8 M characters of
+ * stored values, and batches in flight wait while they hold 24 M (each value lives in several copies
+ * while in crypto: read text, bytes, ciphertext, base64, the UPDATE's parameters).
+ */
+export const MAX_BATCH_CHARS = 8_000_000;
+export const MAX_IN_FLIGHT_CHARS = 24_000_000;
+
 /** How many individual failures a result lists (all are counted). */
 export const MAX_LISTED_FAILURES = 1000;
 
@@ -341,8 +349,10 @@ async function scanTable(
     ...(options.shard ? { shard: options.shard } : {}),
     withIndexes: command === 'reindex',
     retry: retrying,
+    maxBatchChars: MAX_BATCH_CHARS,
   });
 
+  const budget = { weigh: (batch: { chars: number }) => batch.chars, max: MAX_IN_FLIGHT_CHARS };
   await runPipeline(batches, options.concurrency, async (batch) => {
     tracker.started(batch.seq, batch.lastKey);
     const { work, malformed } = planner.plan(batch.rows);
@@ -393,7 +403,7 @@ async function scanTable(
     const advancedTo = tracker.finished(batch.seq, clean);
     if (advancedTo && phase.checkpoint) phase.checkpoint.store.save(phase.checkpoint.identity, advancedTo, scannedBefore + counters.scanned);
     report();
-  });
+  }, budget);
 
   if (counters.scanned === 0) report(); // an empty table (or nothing left after a checkpoint) still reports once
   const remaining: Record<string, number> = {};
