@@ -42,10 +42,13 @@ export type CliErrorCode = keyof typeof CLI_ERROR_CODES;
 export class CliError extends Error {
   override readonly name = 'CliError';
   readonly code: CliErrorCode;
+  /** For `CIPHER_FAILED` from KMS: the AWS error name it answered with (`ThrottlingException`, ...). */
+  readonly awsErrorName: string | undefined;
 
-  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: CliErrorCode, message: string, options?: { cause?: unknown; awsErrorName?: string }) {
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.code = code;
+    this.awsErrorName = options?.awsErrorName;
   }
 
   /** The process exit status for this error. */

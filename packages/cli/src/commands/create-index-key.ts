@@ -3,8 +3,8 @@
  * written out only as an AWS Encryption SDK message (base64, one line), the form `loadIndexKeys` and
  * `splitIndexKeyMessages` read back. The key's plaintext never leaves field-crypto's `createIndexKey`.
  */
-import { appendFileSync, chmodSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { appendFileSync, chmodSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { createIndexKey } from '@prisma-kms/field-crypto';
 import { loadConfig, locateConfig } from '../config/load-config';
 import { CliError, describeCause } from '../errors';
@@ -23,7 +23,8 @@ export type CreatedIndexKey = { readonly message: string; readonly path?: string
 
 /**
  * Creates index key `flags.version` with the config's `keyring` and, with `--out`, appends it (after a
- * `#` comment line naming the version) to the file, which is created or left with mode 0600.
+ * `#` comment line naming the version) to the file, which is created (with any missing folders, mode
+ * 0700) or left with mode 0600.
  *
  * @example
  * ```ts
@@ -40,6 +41,8 @@ export async function createIndexKeyCommand(flags: CreateIndexKeyFlags, cwd: str
   if (flags.out === undefined) return { message };
   const path = resolve(cwd, flags.out);
   try {
+    // `--out .prisma-kms/index-keys` on a fresh checkout: make the folder (private, like the file)
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // Appending keeps the versions already in the file: the previous key must stay until its rebuild is done.
     appendFileSync(path, `# prisma-kms index key version ${flags.version}, created ${new Date().toISOString()}\n${message}\n`, { mode: 0o600 });
     chmodSync(path, 0o600);

@@ -18,6 +18,7 @@ import { rewrapIndexKeysCommand, type RewrapIndexKeysFlags } from './rewrap-inde
 import { formatIndexKeyStatus, readIndexKeyStatus, wrappingKeysInUse } from '../engine/index-key-status';
 import { findPrismaDebugHistories } from './prisma-debug-history';
 import { indexedTargets } from '../engine/table-target';
+import { CLI_VERSION } from '../version';
 import { openSession, resolveKeyringCipher, type CommonFlags, type Session } from './session';
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };
@@ -42,6 +43,8 @@ interface MigrationFlags extends CommonFlags {
   readonly checkpoint?: string | false;
   readonly json?: boolean;
   readonly quiet?: boolean;
+  /** Milliseconds one batch may wait for row locks. */
+  readonly lockTimeout?: number;
 }
 
 interface VerifyFlags extends CommonFlags {
@@ -97,6 +100,9 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
 function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
   const program = new Command('prisma-kms')
     .description('Encrypt existing columns in place, rotate keys, decrypt back, verify and report status')
+    .version(CLI_VERSION, '-V, --version', 'print the version')
+    // program options only before the command: `keys create-index-key --version <n>` is the key's version
+    .enablePositionalOptions()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError();
@@ -104,7 +110,7 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
   program.addOption(new Option('--report-max-rss').hideHelp());
 
   withCommon(program.command('status'))
-    .description('count plaintext, current-key and other-key ciphertext, and nulls, per model and field (reads only)')
+    .description('count plaintext, current-key and other-key ciphertext, nulls and blind index coverage, per model and field (reads only; no KMS call)')
     .option('--json', 'print JSON')
     .option('--quiet', 'no progress output')
     .option('--index-keys <file>', "list the KMS keys that wrap this index key file's keys (default: the config's indexKeyFile)")
@@ -169,14 +175,20 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
               dryRun: flags.dryRun ?? false,
               checkpoints: session.checkpoints(flags.checkpoint),
               onProgress: (p) => progress.update(p),
+              onRetry: (n) => progress.notice(`${command} ${n.model}: ${n.reason} while ${n.what}; retry ${n.attempt} in ${n.delayMs} ms`),
+              ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout } : {}),
               ...(shard ? { shard } : {}),
             });
           } finally {
             progress.finish();
             await crypto.close();
           }
-          io.stdout.write(flags.json ? toJson({ command, dryRun: flags.dryRun ?? false, tables: results }) + '\n' : formatMigration(command, results, flags.dryRun ?? false));
-          if (results.some((r) => r.rowsSkipped > 0 || r.failureCount > 0)) exitWith(EXIT.UNDONE);
+          const done = results.every((r) => r.done && r.failureCount === 0);
+          io.stdout.write(
+            flags.json ? toJson({ command, dryRun: flags.dryRun ?? false, done, tables: results }) + '\n' : formatMigration(command, results, flags.dryRun ?? false),
+          );
+          // the final check's count, never the checkpoint nor this run's own counters, decides the status
+          if (!done) exitWith(EXIT.UNDONE);
         });
       });
   }
@@ -241,6 +253,7 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
 
 function withCommon(command: Command): Command {
   return command
+    .addOption(new Option('--report-max-rss').hideHelp())
     .option('-c, --config <path>', 'config module (default: prisma-kms.config.{ts,js,mjs,cjs} in the working directory)')
     .option('-m, --model <names>', 'only these models (repeatable, or comma-separated)', collectNames)
     .option('-f, --field <names>', 'only these fields: field or Model.field (repeatable, or comma-separated)', collectNames)
@@ -255,6 +268,7 @@ function withMigrationFlags(command: Command): Command {
     .option('--shard <i/n>', 'take only shard i of n (run n processes to share a table)')
     .option('--checkpoint <dir>', 'checkpoint directory (default .prisma-kms)')
     .option('--no-checkpoint', 'do not read or write checkpoints')
+    .option('--lock-timeout <ms>', 'how long one batch may wait for row locks before it is retried (default 10000)', positiveInteger)
     .option('--json', 'print the result as JSON')
     .option('--quiet', 'no progress output');
 }

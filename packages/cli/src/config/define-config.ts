@@ -4,11 +4,17 @@
  */
 import type { BlindIndexer, FieldCipher, KeyringNode } from '@prisma-kms/field-crypto';
 
-/** The slice of a Prisma client the CLI uses: raw SQL only, so every driver adapter works. */
-export interface RawSqlClient {
+/** The raw SQL a client (or a transaction of it) runs. */
+export interface RawSqlRunner {
   $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+}
+
+/** The slice of a Prisma client the CLI uses: raw SQL only, so every driver adapter works. */
+export interface RawSqlClient extends RawSqlRunner {
   $disconnect(): Promise<void>;
+  /** Prisma's interactive transaction: each batch UPDATE runs in one to bound its lock waits (`--lock-timeout`). */
+  $transaction?<R>(run: (tx: RawSqlRunner) => Promise<R>, options?: { maxWait?: number; timeout?: number }): Promise<R>;
 }
 
 export type { FieldRef } from '@prisma-kms/field-crypto';
@@ -17,7 +23,7 @@ export type { FieldRef } from '@prisma-kms/field-crypto';
  * The slice of `@prisma-kms/field-crypto`'s `FieldCipher` the CLI uses; a cipher from
  * `createFieldCipher` is one.
  */
-export type MigrationCipher = Pick<FieldCipher, 'encryptMany' | 'decryptMany' | 'decrypt' | 'inspect' | 'currentWrappingKey'>;
+export type MigrationCipher = Pick<FieldCipher, 'encryptMany' | 'decryptMany' | 'decrypt' | 'inspect' | 'currentWrappingKey' | 'configuredWrappingKey'>;
 
 /** The slice of field-crypto's `BlindIndexer` the CLI uses (`encrypt` computes; `reindex` also checks entries' versions). */
 export type MigrationBlindIndexer = Pick<BlindIndexer, 'compute' | 'isCurrent' | 'currentVersion'>;

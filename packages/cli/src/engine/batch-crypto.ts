@@ -6,6 +6,7 @@
  */
 import type { FieldRef, MigrationCipher } from '../config/define-config';
 import type { ValueOutcome } from './plan-batch';
+import { cipherFailure, cipherFailureInfo, isKmsUnavailable } from './cipher-failure';
 
 export interface CryptoItem {
   readonly value: string;
@@ -29,7 +30,11 @@ export function inThreadCrypto(cipher: Pick<MigrationCipher, 'encryptMany' | 'de
   };
 }
 
-/** Decrypts `items`: one batch call when all succeed, value by value to isolate failures otherwise. */
+/**
+ * Decrypts `items`: one batch call when all succeed, value by value to isolate failures otherwise.
+ * Throws (`CIPHER_FAILED`, with the AWS error name) when KMS is unavailable: that says nothing about
+ * the values, and asking again for each one would only hammer a KMS that is already down.
+ */
 export async function decryptEach(
   cipher: Pick<MigrationCipher, 'decryptMany' | 'decrypt'>,
   items: readonly CryptoItem[],
@@ -38,17 +43,24 @@ export async function decryptEach(
   try {
     const plaintexts = await cipher.decryptMany(items);
     return plaintexts.map((value) => ({ ok: true, value }));
-  } catch {
+  } catch (batchError) {
+    throwIfKmsUnavailable(batchError);
     const outcomes: ValueOutcome[] = [];
     for (const item of items) {
       try {
         outcomes.push({ ok: true, value: await cipher.decrypt(item.value, item.field) });
       } catch (error) {
+        throwIfKmsUnavailable(error);
         outcomes.push({ ok: false, code: failureCode(error) });
       }
     }
     return outcomes;
   }
+}
+
+function throwIfKmsUnavailable(error: unknown): void {
+  const info = cipherFailureInfo(error);
+  if (isKmsUnavailable(info)) throw cipherFailure('Decryption failed', info, error);
 }
 
 /** field-crypto errors carry a code; anything else is named by its class. */

@@ -1,9 +1,12 @@
 /**
  * Checkpoints: the last primary key up to which a command has finished a table, so a rerun after a
- * kill resumes there instead of rescanning. Correctness never depends on them (parsing decides what
- * each value needs); they only save time. A run that finishes cleanly deletes its checkpoint.
+ * kill resumes there instead of rescanning. They only save time: a checkpoint is bound to the database,
+ * the configuration and the command (direction), any other command on the same fields deletes it, and
+ * every run ends with a final check of the whole table (see run-migration), so a stale one can cost a
+ * rescan but never leave a value in the wrong state behind an exit status 0. A run that reaches the end
+ * of the table deletes its checkpoint.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CliError, describeCause } from '../errors';
 
@@ -17,10 +20,17 @@ export interface CheckpointIdentity {
   readonly shard: string | null;
   /** For `rotate`: the generator key rotated to; a checkpoint toward another key does not apply. */
   readonly targetKey?: string;
+  /** The database, server and table, as read through SQL (database-identity). */
+  readonly database: string;
+  /** A digest of the configuration that decides what each value needs (config-digest). */
+  readonly configDigest: string;
 }
 
+/** The checkpoint format; files of other versions (older ones knew no database or configuration) are ignored. */
+const CHECKPOINT_VERSION = 2;
+
 interface CheckpointFile extends CheckpointIdentity {
-  readonly version: 1;
+  readonly version: typeof CHECKPOINT_VERSION;
   readonly after: readonly EncodedKeyPart[];
   readonly rowsScanned: number;
   readonly updatedAt: string;
@@ -55,7 +65,7 @@ export class CheckpointStore {
     } catch {
       return null; // a torn or foreign file: rescanning is always safe
     }
-    if (file.version !== 1 || !sameIdentity(file, identity) || !Array.isArray(file.after)) return null;
+    if (file.version !== CHECKPOINT_VERSION || !sameIdentity(file, identity) || !Array.isArray(file.after)) return null;
     return { after: file.after.map(decodeKeyPart), rowsScanned: file.rowsScanned ?? 0 };
   }
 
@@ -63,7 +73,7 @@ export class CheckpointStore {
   save(identity: CheckpointIdentity, after: readonly unknown[], rowsScanned: number): void {
     const path = this.pathFor(identity);
     const file: CheckpointFile = {
-      version: 1,
+      version: CHECKPOINT_VERSION,
       ...identity,
       after: after.map(encodeKeyPart),
       rowsScanned,
@@ -82,6 +92,40 @@ export class CheckpointStore {
   clear(identity: CheckpointIdentity): void {
     rmSync(this.pathFor(identity), { force: true });
   }
+
+  /**
+   * Deletes every checkpoint of the same model that shares a field with `identity` but belongs to
+   * another run (another command, database, configuration or target key): once this run starts
+   * changing those fields, the rows such a checkpoint counts as done may no longer be. Checkpoints of
+   * other shards of the very same run are kept. Files that do not parse are left alone.
+   */
+  invalidateOthers(identity: CheckpointIdentity): string[] {
+    let names: string[];
+    try {
+      names = readdirSync(this.directory);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new CliError('CHECKPOINT_FAILED', `Cannot list checkpoints in ${this.directory}: ${describeCause(error)}`);
+    }
+    const removed: string[] = [];
+    for (const name of names) {
+      if (!name.startsWith('checkpoint-') || !name.endsWith('.json')) continue;
+      const path = join(this.directory, name);
+      let file: Partial<CheckpointFile>;
+      try {
+        file = JSON.parse(readFileSync(path, 'utf8')) as Partial<CheckpointFile>;
+      } catch {
+        continue;
+      }
+      if (file.model !== identity.model || !Array.isArray(file.fields)) continue;
+      if (!file.fields.some((field) => identity.fields.includes(field))) continue;
+      const sameRun = file.version === CHECKPOINT_VERSION && sameIdentity({ ...(file as CheckpointFile), shard: identity.shard }, identity);
+      if (sameRun) continue;
+      rmSync(path, { force: true });
+      removed.push(path);
+    }
+    return removed;
+  }
 }
 
 function sameIdentity(a: CheckpointIdentity, b: CheckpointIdentity): boolean {
@@ -90,6 +134,8 @@ function sameIdentity(a: CheckpointIdentity, b: CheckpointIdentity): boolean {
     a.model === b.model &&
     a.table === b.table &&
     a.shard === b.shard &&
+    a.database === b.database &&
+    a.configDigest === b.configDigest &&
     (a.targetKey ?? null) === (b.targetKey ?? null) &&
     a.fields.length === b.fields.length &&
     a.fields.every((field, i) => field === b.fields[i])

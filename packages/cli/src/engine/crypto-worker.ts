@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadConfig, provide } from '../config/load-config';
 import type { MigrationCipher } from '../config/define-config';
 import { failureCode, inThreadCrypto, type CryptoItem } from './batch-crypto';
+import { cipherFailureInfo, type CipherFailureInfo } from './cipher-failure';
 
 /** A request from the main thread. */
 export interface WorkerRequest {
@@ -20,7 +21,7 @@ export type WorkerMessage =
   | { readonly ready: true }
   | { readonly ready: false; readonly code: string }
   | { readonly id: number; readonly ok: true; readonly result: unknown }
-  | { readonly id: number; readonly ok: false; readonly code: string };
+  | { readonly id: number; readonly ok: false; readonly failure: CipherFailureInfo };
 
 async function serve(configPath: string): Promise<void> {
   const port = parentPort!;
@@ -36,7 +37,7 @@ async function serve(configPath: string): Promise<void> {
     const work = request.op === 'encrypt' ? crypto.encryptMany(request.items) : crypto.decryptEach(request.items);
     work.then(
       (result) => port.postMessage({ id: request.id, ok: true, result } satisfies WorkerMessage),
-      (error: unknown) => port.postMessage({ id: request.id, ok: false, code: failureCode(error) } satisfies WorkerMessage),
+      (error: unknown) => port.postMessage({ id: request.id, ok: false, failure: cipherFailureInfo(error) } satisfies WorkerMessage),
     );
   });
   port.postMessage({ ready: true } satisfies WorkerMessage);

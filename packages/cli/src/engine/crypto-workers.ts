@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { CliError } from '../errors';
+import { cipherFailure } from './cipher-failure';
 import type { ValueOutcome } from './plan-batch';
 import type { BatchCrypto, CryptoItem } from './batch-crypto';
 import type { WorkerMessage, WorkerRequest } from './crypto-worker';
@@ -26,7 +27,7 @@ class CryptoWorker {
       const pending = this.pending.get(message.id);
       this.pending.delete(message.id);
       if (message.ok) pending?.resolve(message.result);
-      else pending?.reject(new CliError('CIPHER_FAILED', `Encryption failed in a crypto worker (${message.code})`));
+      else pending?.reject(cipherFailure('Encryption failed in a crypto worker', message.failure));
     });
     const failAll = (): void => {
       for (const pending of this.pending.values()) pending.reject(new CliError('CIPHER_FAILED', 'A crypto worker stopped'));

@@ -1,23 +1,37 @@
 /**
  * `encrypt`, `rotate`, `decrypt` and `reindex`: read a batch in key order, plan it (parsing decides),
  * run one batch of crypto, write it back in ONE compare-and-set UPDATE; several batches in flight; a
- * checkpoint after every contiguous run of finished batches.
+ * checkpoint after every contiguous run of finished batches. Every run ends with a final check: a
+ * read of the whole table that counts, per field, the values still in the wrong state.
  */
 import type { MigrationBlindIndexer, MigrationCipher, RawSqlClient } from '../config/define-config';
 import { CliError } from '../errors';
 import type { Dialect, KeyColumn } from '../sql/dialect';
 import { runPipeline } from './batch-pipeline';
 import type { CheckpointIdentity, CheckpointStore } from './checkpoint';
+import { configDigest } from './config-digest';
+import { databaseIdentity } from './database-identity';
 import { CompletionTracker } from './completion-tracker';
 import { buildBatchWrite, planBatch, type BatchPlan, type BatchWrite, type MigrationCommand, type PlannedValue, type ReadRow, type ValueOutcome } from './plan-batch';
 import { buildReindexWrite, planReindex } from './plan-reindex';
 import { formatShard, shardsInSql, type ShardSpec } from './shard';
-import { executeStatement, keyColumns, queryRows } from './sql-runner';
+import { keyColumns, queryRows } from './sql-runner';
+import { DEFAULT_LOCK_TIMEOUT_MS, writeBatch } from './batch-write';
+import { UNIQUE_CONFLICT_FAILURE, writeIsolatingConflicts } from './unique-violation';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryNotice, type RetryPolicy } from './transient-retry';
 import { readTable } from './table-reader';
 import type { TableTarget } from './table-target';
 import { inThreadCrypto, type BatchCrypto } from './batch-crypto';
 import { transformValues } from './transform-values';
 import { MALFORMED_FAILURE, valueClassifier, wrappingKeyLabel, type ClassifyValue } from './value-state';
+
+/**
+ * Memory bounds that hold whatever the size of the values: a batch is cut to about 8 M characters of
+ * stored values, and batches in flight wait while they hold 24 M (each value lives in several copies
+ * while in crypto: read text, bytes, ciphertext, base64, the UPDATE's parameters).
+ */
+export const MAX_BATCH_CHARS = 8_000_000;
+export const MAX_IN_FLIGHT_CHARS = 24_000_000;
 
 /** How many individual failures a result lists (all are counted). */
 export const MAX_LISTED_FAILURES = 1000;
@@ -49,6 +63,8 @@ export interface TableProgress {
   readonly written: number;
   readonly skipped: number;
   readonly failed: number;
+  /** Batch statements retried after a transient database error (deadlock, lock timeout, lost connection). */
+  readonly retries: number;
 }
 
 export interface MigrationOptions {
@@ -78,6 +94,12 @@ export interface MigrationOptions {
   readonly beforeWrite?: (batch: { readonly model: string; readonly keys: ReadonlyArray<readonly unknown[]> }) => Promise<void>;
   /** Called after each batch UPDATE (the CLI empties Prisma's debug history there, see prisma-debug-history). */
   readonly afterWrite?: () => void;
+  /** Bound on one batch UPDATE's wait for row locks (see batch-write); default {@link DEFAULT_LOCK_TIMEOUT_MS}. */
+  readonly lockTimeoutMs?: number;
+  /** Retries of a batch's read or write after a transient database error; default {@link DEFAULT_RETRY_POLICY}. */
+  readonly retry?: RetryPolicy;
+  /** Told before each retry (the CLI prints it with the progress). */
+  readonly onRetry?: (notice: RetryNotice & { readonly model: string }) => void;
 }
 
 export interface TableMigrationResult {
@@ -92,11 +114,27 @@ export interface TableMigrationResult {
   readonly rowsWritten: number;
   /** Rows a concurrent writer changed between read and write: left alone, a rerun picks them up. */
   readonly rowsSkipped: number;
+  /** Batch statements retried after a transient database error. */
+  readonly retries: number;
   readonly failureCount: number;
   /** The first {@link MAX_LISTED_FAILURES} failures. */
   readonly failures: readonly ValueFailure[];
   /** True when the run started from a checkpoint. */
   readonly resumed: boolean;
+  /**
+   * True when the final check found values a resumed run had stepped over (a stale checkpoint) and
+   * the run went over the table again from the start.
+   */
+  readonly rescanned: boolean;
+  /**
+   * Per field, the values the final check (a read of the whole table after the run; for `--dry-run`,
+   * the run itself) found still needing the command: plaintext after `encrypt` (legacy writes
+   * included), ciphertext after `decrypt`, values under other keys after `rotate`, stale index entries
+   * after `reindex`; damaged (MALFORMED) values count everywhere.
+   */
+  readonly remaining: RemainingValues;
+  /** True when nothing remains: the only case in which the CLI exits 0. */
+  readonly done: boolean;
 }
 
 /**
@@ -125,13 +163,23 @@ export async function runMigration(targets: readonly TableTarget[], options: Mig
   if (options.command === 'reindex' && !options.blindIndexer) {
     throw new CliError('CONFIG_INVALID', 'reindex needs the config\'s blindIndexer (createBlindIndexer(await loadIndexKeys(...)))');
   }
-  const currentKey = await options.cipher.currentWrappingKey();
+  // Only rotate needs the key KMS wraps new data keys with (a GenerateDataKey); encrypt, decrypt and
+  // reindex only tell plaintext from ciphertext, so decrypt needs nothing but Decrypt from KMS.
+  const currentKey = options.command === 'rotate' ? await options.cipher.currentWrappingKey() : null;
   const classify = valueClassifier((value) => options.cipher.inspect(value), currentKey);
   const results: TableMigrationResult[] = [];
   for (const target of targets) {
-    results.push(await migrateTable(target, options, classify, wrappingKeyLabel(currentKey)));
+    results.push(await migrateTable(target, options, classify, currentKey ? wrappingKeyLabel(currentKey) : ''));
   }
   return results;
+}
+
+/** Values of each field (by field name) that still need the command, damaged ones included. */
+export type RemainingValues = Readonly<Record<string, number>>;
+
+/** The values still left in the wrong state, summed over fields. */
+export function remainingTotal(remaining: RemainingValues): number {
+  return Object.values(remaining).reduce((n, v) => n + v, 0);
 }
 
 async function migrateTable(
@@ -141,7 +189,6 @@ async function migrateTable(
   currentKeyLabel: string,
 ): Promise<TableMigrationResult> {
   const { db, dialect, command } = options;
-  const crypto = options.crypto ?? inThreadCrypto(options.cipher);
   const key = await keyColumns(db, dialect.provider, target);
   const identity: CheckpointIdentity = {
     command,
@@ -151,14 +198,115 @@ async function migrateTable(
     shard: options.shard ? formatShard(options.shard) : null,
     ...(command === 'rotate' ? { targetKey: currentKeyLabel } : {}),
     ...(command === 'reindex' ? { targetKey: `index-key-v${options.blindIndexer!.currentVersion}${options.full ? '-full' : ''}` } : {}),
+    database: await databaseIdentity(db, dialect.provider, target.table),
+    configDigest: configDigest(target, options.cipher.configuredWrappingKey()),
   };
-  const checkpoints = options.dryRun ? null : options.checkpoints;
+  const scan = (phase: ScanPhase): Promise<TableScan> => scanTable(target, options, classify, key, phase);
+  if (options.dryRun) {
+    const dry = await scan({ label: command, write: false, full: options.full ?? false, checkpoint: null });
+    return tableResult(target, dry, dry.remaining, false, false);
+  }
+  const checkpoints = options.checkpoints;
+  // Once this run changes these fields, another command's checkpoint on them no longer tells the truth.
+  checkpoints?.invalidateOthers(identity);
   const resume = checkpoints?.load(identity) ?? null;
+  const checkpoint = checkpoints ? { store: checkpoints, identity, resume } : null;
+  let pass = await scan({ label: command, write: true, full: options.full ?? false, checkpoint });
+  // The run reached the end of the table: the next run starts over, so it also sees the rows this one
+  // skipped and anything written behind it. (A run that dies keeps its checkpoint, frozen before the
+  // first batch that left work undone, so resuming never steps over skipped rows.)
+  checkpoints?.clear(identity);
+  const finalCheck = (): Promise<TableScan> => scan({ label: `${command} final check`, write: false, full: false, checkpoint: null });
+  // The exit status rests on this count of the whole table, never on the checkpoint.
+  let check = await finalCheck();
+  let rescanned = false;
+  if (resume && remainingTotal(check.remaining) > 0) {
+    // The checkpoint stepped over rows that still need the command (rows changed behind it since):
+    // one pass from the start takes them too.
+    rescanned = true;
+    pass = addScans(pass, await scan({ label: command, write: true, full: options.full ?? false, checkpoint: null }));
+    check = await finalCheck();
+  }
+  return tableResult(target, pass, check.remaining, resume !== null, rescanned);
+}
+
+/** One read of a table: a pass that writes, a dry run, or the final check (which writes nothing). */
+interface ScanPhase {
+  /** Shown in progress output. */
+  readonly label: string;
+  readonly write: boolean;
+  /** reindex: plan every entry. */
+  readonly full: boolean;
+  readonly checkpoint: { readonly store: CheckpointStore; readonly identity: CheckpointIdentity; readonly resume: { after: unknown[]; rowsScanned: number } | null } | null;
+}
+
+interface TableScan {
+  readonly scanned: number;
+  readonly planned: number;
+  readonly written: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly retries: number;
+  readonly failures: readonly ValueFailure[];
+  /** Planned and damaged values per field: what a check finds left to do. */
+  readonly remaining: RemainingValues;
+}
+
+function addScans(a: TableScan, b: TableScan): TableScan {
+  return {
+    scanned: a.scanned + b.scanned,
+    planned: a.planned + b.planned,
+    written: a.written + b.written,
+    skipped: a.skipped + b.skipped,
+    failed: a.failed + b.failed,
+    retries: a.retries + b.retries,
+    failures: [...a.failures, ...b.failures].slice(0, MAX_LISTED_FAILURES),
+    remaining: b.remaining,
+  };
+}
+
+function tableResult(target: TableTarget, pass: TableScan, remaining: RemainingValues, resumed: boolean, rescanned: boolean): TableMigrationResult {
+  return {
+    model: target.model,
+    table: target.table,
+    fields: target.encrypted.map((c) => c.field),
+    rowsScanned: pass.scanned,
+    valuesPlanned: pass.planned,
+    rowsWritten: pass.written,
+    rowsSkipped: pass.skipped,
+    retries: pass.retries,
+    failureCount: pass.failed,
+    failures: pass.failures,
+    resumed,
+    rescanned,
+    remaining,
+    done: remainingTotal(remaining) === 0,
+  };
+}
+
+async function scanTable(
+  target: TableTarget,
+  options: MigrationOptions,
+  classify: ClassifyValue,
+  key: readonly KeyColumn[],
+  phase: ScanPhase,
+): Promise<TableScan> {
+  const { db, dialect, command } = options;
+  const crypto = options.crypto ?? inThreadCrypto(options.cipher);
+  const resume = phase.checkpoint?.resume ?? null;
   const total = await countRows(db, dialect, target, key, options.shard);
 
   const tracker = new CompletionTracker<readonly unknown[]>();
   const scannedBefore = resume?.rowsScanned ?? 0;
-  const counters = { scanned: 0, planned: 0, written: 0, skipped: 0, failed: 0 };
+  const counters = { scanned: 0, planned: 0, written: 0, skipped: 0, failed: 0, retries: 0 };
+  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
+  const retrying = <T>(run: () => Promise<T>, what: string): Promise<T> =>
+    withRetry(run, what, policy, (notice) => {
+      counters.retries++;
+      options.onRetry?.({ ...notice, model: target.model });
+      report();
+    });
+  const remainingByColumn = target.encrypted.map(() => 0);
   const failures: ValueFailure[] = [];
   // Per column, once per table: the hot path below runs for every value of a million-row table.
   const fieldRefs = target.encrypted.map((column) => ({ model: target.model, field: column.field }));
@@ -175,19 +323,25 @@ async function migrateTable(
   const hashOptions = (column: number): HashOptions => hashOptionsByColumn[column]!;
   const indexer = options.blindIndexer;
   const blindIndex = indexer ? (column: number, plaintext: string): string => indexer.compute(fieldOf(column), plaintext, hashOptions(column)) : undefined;
-  const planner = batchPlanner(target, options, classify, (column, stored) => indexer!.isCurrent(stored, hashOptions(column)), blindIndex);
+  // the field a unique violation is reported on: the one whose blind index column can be unique
+  const conflictColumn = Math.max(0, target.encrypted.findIndex((c) => c.blindIndex !== undefined));
+  const planner = batchPlanner(target, { command, full: phase.full }, classify, (column, stored) => indexer!.isCurrent(stored, hashOptions(column)), blindIndex);
 
-  const report = (): void =>
+  const report = (): void => {
+    const scanned = scannedBefore + counters.scanned;
     options.onProgress?.({
-      command,
+      command: phase.label,
       model: target.model,
       table: target.table,
-      scanned: scannedBefore + counters.scanned,
-      total,
+      scanned,
+      // rows inserted during the run would otherwise push progress past 100%
+      total: Math.max(total, scanned),
       written: counters.written,
       skipped: counters.skipped,
       failed: counters.failed,
+      retries: counters.retries,
     });
+  };
 
   const batches = readTable(db, target, {
     dialect,
@@ -196,12 +350,16 @@ async function migrateTable(
     after: resume?.after ?? null,
     ...(options.shard ? { shard: options.shard } : {}),
     withIndexes: command === 'reindex',
+    retry: retrying,
+    maxBatchChars: MAX_BATCH_CHARS,
   });
 
+  const budget = { weigh: (batch: { chars: number }) => batch.chars, max: MAX_IN_FLIGHT_CHARS };
   await runPipeline(batches, options.concurrency, async (batch) => {
     tracker.started(batch.seq, batch.lastKey);
     const { work, malformed } = planner.plan(batch.rows);
     counters.planned += work.length;
+    for (const item of work) remainingByColumn[item.column]!++;
     let clean = true;
     const fail = (failure: { row: number; column: number; code: string; reason?: string }): void => {
       counters.failed++;
@@ -216,52 +374,45 @@ async function migrateTable(
       }
     };
     // A damaged message is never plaintext: no command touches it, every one reports it.
-    for (const value of malformed) fail({ ...value, code: MALFORMED_FAILURE });
-    if (!options.dryRun && work.length > 0) {
+    for (const value of malformed) {
+      remainingByColumn[value.column]!++;
+      fail({ ...value, code: MALFORMED_FAILURE });
+    }
+    if (phase.write && work.length > 0) {
       const outcomes = await transformValues(crypto, work, fieldOf);
       const write = planner.write(batch.rows, work, outcomes);
       write.failed.forEach(fail);
       if (write.rows.length > 0) {
         await options.beforeWrite?.({ model: target.model, keys: write.rows.map((row) => row.key) });
-        const statement = dialect.updateBatch({
-          table: target.table,
-          key,
-          columns: write.columns,
-          rows: write.rows,
-        });
-        const affected = await executeStatement(db, statement, `writing table "${target.table}"`);
+        const what = `writing table "${target.table}"`;
+        const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+        const writeRows = (rows: typeof write.rows): Promise<number> =>
+          retrying(() => writeBatch(db, dialect.provider, dialect.updateBatch({ table: target.table, key, columns: write.columns, rows }), lockTimeoutMs, what), what);
+        // a @unique blind index can refuse a row (two spellings of one email): report it, write the rest
+        const { written: affected, conflicts } = await writeIsolatingConflicts(write.rows, writeRows);
         options.afterWrite?.();
-        const written = Math.min(affected, write.rows.length);
+        for (const row of conflicts) fail({ row: batch.rows.findIndex((r) => r.key === row.key), column: conflictColumn, code: UNIQUE_CONFLICT_FAILURE });
+        const expected = write.rows.length - conflicts.length;
+        const written = Math.min(affected, expected);
         counters.written += written;
-        if (written < write.rows.length) {
-          counters.skipped += write.rows.length - written;
+        if (written < expected) {
+          counters.skipped += expected - written;
           clean = false;
         }
       }
     }
     counters.scanned += batch.scanned;
     const advancedTo = tracker.finished(batch.seq, clean);
-    if (advancedTo && checkpoints) checkpoints.save(identity, advancedTo, scannedBefore + counters.scanned);
+    if (advancedTo && phase.checkpoint) phase.checkpoint.store.save(phase.checkpoint.identity, advancedTo, scannedBefore + counters.scanned);
     report();
-  });
+  }, budget);
 
-  // The run reached the end of the table: the next run starts over, so it also sees the rows this one
-  // skipped and anything written behind it. (A run that dies keeps its checkpoint, frozen before the
-  // first batch that left work undone, so resuming never steps over skipped rows.)
-  checkpoints?.clear(identity);
   if (counters.scanned === 0) report(); // an empty table (or nothing left after a checkpoint) still reports once
-  return {
-    model: target.model,
-    table: target.table,
-    fields: identity.fields,
-    rowsScanned: counters.scanned,
-    valuesPlanned: counters.planned,
-    rowsWritten: counters.written,
-    rowsSkipped: counters.skipped,
-    failureCount: counters.failed,
-    failures,
-    resumed: resume !== null,
-  };
+  const remaining: Record<string, number> = {};
+  target.encrypted.forEach((column, c) => {
+    remaining[column.field] = remainingByColumn[c]!;
+  });
+  return { ...counters, failures, remaining };
 }
 
 /** How one command plans a batch and turns the crypto's outcomes into its UPDATE. */
@@ -272,14 +423,14 @@ interface BatchPlanner {
 
 function batchPlanner(
   target: TableTarget,
-  options: MigrationOptions,
+  options: { readonly command: MigrationCommand; readonly full: boolean },
   classify: ClassifyValue,
   isCurrent: (column: number, stored: string) => boolean,
   blindIndex: ((column: number, plaintext: string) => string) | undefined,
 ): BatchPlanner {
   const { command } = options;
   if (command === 'reindex') {
-    const full = options.full ?? false;
+    const { full } = options;
     return {
       plan: (rows) => planReindex(target, rows, classify, { full, isCurrent }),
       write: (rows, work, outcomes) => buildReindexWrite(target, rows, work, outcomes, blindIndex!),

@@ -3,12 +3,12 @@
  * {@link CliError}s that keep the database's error code but never the parameters (values).
  */
 import { CliError } from '../errors';
-import type { RawSqlClient } from '../config/define-config';
+import type { RawSqlClient, RawSqlRunner } from '../config/define-config';
 import type { KeyColumn } from '../sql/dialect';
 import type { SqlStatement } from '../sql/statement';
 import type { TableTarget } from './table-target';
 
-export async function queryRows<Row>(db: RawSqlClient, statement: SqlStatement, what: string): Promise<Row[]> {
+export async function queryRows<Row>(db: RawSqlRunner, statement: SqlStatement, what: string): Promise<Row[]> {
   try {
     return await db.$queryRawUnsafe<Row[]>(statement.sql, ...statement.params);
   } catch (error) {
@@ -16,7 +16,7 @@ export async function queryRows<Row>(db: RawSqlClient, statement: SqlStatement, 
   }
 }
 
-export async function executeStatement(db: RawSqlClient, statement: SqlStatement, what: string): Promise<number> {
+export async function executeStatement(db: RawSqlRunner, statement: SqlStatement, what: string): Promise<number> {
   try {
     return await db.$executeRawUnsafe(statement.sql, ...statement.params);
   } catch (error) {

@@ -15,6 +15,8 @@ export interface TableBatch {
   readonly rows: readonly ReadRow[];
   readonly lastKey: readonly unknown[];
   readonly scanned: number;
+  /** Characters of the values read (encrypted and index columns), to bound the memory of batches in flight. */
+  readonly chars: number;
 }
 
 export interface ReadOptions {
@@ -26,6 +28,13 @@ export interface ReadOptions {
   readonly shard?: ShardSpec;
   /** Also read the blind index column of each encrypted column that has one (`ReadRow.indexes`). */
   readonly withIndexes?: boolean;
+  /**
+   * Shrinks later batches so one batch holds about this many characters of values (rows of large
+   * values would otherwise make `batchSize` rows hundreds of megabytes); never below one row.
+   */
+  readonly maxBatchChars?: number;
+  /** Wraps each batch read (the engine retries transient database errors there). */
+  readonly retry?: <T>(run: () => Promise<T>, what: string) => Promise<T>;
 }
 
 /** Yields the table's batches in key order until a short batch says the table is done. */
@@ -36,24 +45,43 @@ export async function* readTable(db: RawSqlClient, target: TableTarget, options:
   // index columns follow the encrypted ones; `indexAt[c]` is the selected position of column c's index
   const indexAt = target.encrypted.map((c) => (options.withIndexes && c.blindIndex ? columns.push(c.blindIndex.column) - 1 : -1));
   let after = options.after;
+  // without a bound, the first batch is small: its rows tell how large this table's values are
+  let limit = options.maxBatchChars === undefined ? options.batchSize : Math.min(options.batchSize, FIRST_BATCH_ROWS);
   for (let seq = 0; ; seq++) {
     const statement = options.dialect.selectBatch({
       table: target.table,
       key: options.key,
       columns,
       after,
-      limit: options.batchSize,
+      limit,
       ...(sqlShard ? { shard: sqlShard } : {}),
     });
-    const raw = await queryRows<Record<string, unknown>>(db, statement, `reading table "${target.table}"`);
+    const what = `reading table "${target.table}"`;
+    const read = (): Promise<Array<Record<string, unknown>>> => queryRows<Record<string, unknown>>(db, statement, what);
+    const raw = options.retry ? await options.retry(read, what) : await read();
     if (raw.length === 0) return;
     const all = raw.map((record) => toReadRow(record, options.key.length, target.encrypted.length, options.withIndexes ? indexAt : undefined));
     const lastKey = all[all.length - 1]!.key;
     const rows = hashShard ? all.filter((row) => shardOfKey(row.key, hashShard.count) === hashShard.index) : all;
-    yield { seq, rows, lastKey, scanned: all.length };
-    if (raw.length < options.batchSize) return;
+    const chars = all.reduce((n, row) => n + valueChars(row), 0);
+    yield { seq, rows, lastKey, scanned: all.length, chars };
+    if (raw.length < limit) return;
     after = lastKey;
+    if (options.maxBatchChars !== undefined) {
+      const perRow = Math.max(1, chars / all.length);
+      limit = Math.max(1, Math.min(options.batchSize, Math.floor(options.maxBatchChars / perRow)));
+    }
   }
+}
+
+/** Rows of the first batch when batches are bounded by characters. */
+const FIRST_BATCH_ROWS = 50;
+
+function valueChars(row: ReadRow): number {
+  let n = 0;
+  for (const value of row.values) n += value?.length ?? 0;
+  for (const index of row.indexes ?? []) n += index?.length ?? 0;
+  return n;
 }
 
 function toReadRow(record: Record<string, unknown>, keyCount: number, columnCount: number, indexAt: readonly number[] | undefined): ReadRow {

@@ -4,7 +4,8 @@
  * plaintext its index is computed from. Values that do not decrypt
  * become failed outcomes (left as they are, reported); the rest go ahead.
  */
-import { CliError, describeCause, isCliError } from '../errors';
+import { isCliError } from '../errors';
+import { cipherFailure, cipherFailureInfo } from './cipher-failure';
 import type { FieldRef } from '../config/define-config';
 import type { BatchCrypto } from './batch-crypto';
 import type { PlannedValue, ValueOutcome } from './plan-batch';
@@ -43,7 +44,7 @@ export async function transformValues(
       ciphertexts = await crypto.encryptMany(items);
     } catch (error) {
       // Encryption does not fail per value: this is the keyring or KMS, and the whole run must stop.
-      throw isCliError(error) ? error : new CliError('CIPHER_FAILED', `Encryption failed: ${describeCause(error)}`, { cause: error });
+      throw isCliError(error) ? error : cipherFailure('Encryption failed', cipherFailureInfo(error), error);
     }
     encryptIndexes.forEach((i, e) => {
       outcomes[i] = { ok: true, value: ciphertexts[e]! };

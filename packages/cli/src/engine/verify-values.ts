@@ -7,7 +7,7 @@
 import type { MigrationCipher, RawSqlClient } from '../config/define-config';
 import type { Dialect } from '../sql/dialect';
 import { runPipeline } from './batch-pipeline';
-import { countRows, keyRecord, MAX_LISTED_FAILURES, type TableProgress, type ValueFailure } from './run-migration';
+import { countRows, keyRecord, MAX_BATCH_CHARS, MAX_IN_FLIGHT_CHARS, MAX_LISTED_FAILURES, type TableProgress, type ValueFailure } from './run-migration';
 import type { ShardSpec } from './shard';
 import { keyColumns } from './sql-runner';
 import { readTable } from './table-reader';
@@ -62,8 +62,10 @@ export async function verifyTables(targets: readonly TableTarget[], options: Ver
       key,
       batchSize: options.batchSize,
       after: null,
+      maxBatchChars: MAX_BATCH_CHARS,
       ...(options.shard ? { shard: options.shard } : {}),
     });
+    const budget = { weigh: (batch: { chars: number }) => batch.chars, max: MAX_IN_FLIGHT_CHARS };
     await runPipeline(batches, options.concurrency, async (batch) => {
       const items: Array<{ row: number; column: number; value: string }> = [];
       batch.rows.forEach((row, r) => {
@@ -95,8 +97,8 @@ export async function verifyTables(targets: readonly TableTarget[], options: Ver
         });
       });
       scanned += batch.scanned;
-      options.onProgress?.({ command: 'verify', model: target.model, table: target.table, scanned, total, written: 0, skipped: 0, failed: failureCount });
-    });
+      options.onProgress?.({ command: 'verify', model: target.model, table: target.table, scanned, total: Math.max(total, scanned), written: 0, skipped: 0, failed: failureCount, retries: 0 });
+    }, budget);
     results.push({ model: target.model, table: target.table, rowsScanned: scanned, valuesChecked: checked, failureCount, failures });
   }
   return results;

@@ -16,12 +16,14 @@ describe('result formatting', () => {
     const failure = { model: 'AuditEntry', field: 'payload', key: { tenant: 'acme', seq: 3 }, code: 'PRISMA_KMS_DECRYPTION_FAILED' };
     const migration = formatMigration(
       'rotate',
-      [{ model: 'AuditEntry', table: 'audit_entries', fields: ['payload'], rowsScanned: 5, valuesPlanned: 5, rowsWritten: 4, rowsSkipped: 0, failureCount: 1, failures: [failure], resumed: true }],
+      [{ model: 'AuditEntry', table: 'audit_entries', fields: ['payload'], rowsScanned: 5, valuesPlanned: 5, rowsWritten: 4, rowsSkipped: 0, retries: 0, failureCount: 1, failures: [failure], resumed: true, rescanned: false, remaining: { payload: 1 }, done: false }],
       false,
     );
     expect(migration).toContain('5 values re-encrypted');
     expect(migration).toContain('(resumed from checkpoint)');
     expect(migration).toContain('AuditEntry.payload [tenant=acme, seq=3]: PRISMA_KMS_DECRYPTION_FAILED');
+    expect(migration).toContain('AuditEntry.payload: 1 values still under other keys (final check)');
+    expect(migration).toContain('NOT DONE: 1 values are left');
     expect(migration).toContain('run the command again');
     const verify = formatVerify([{ model: 'AuditEntry', table: 'audit_entries', rowsScanned: 5, valuesChecked: 5, failureCount: 1, failures: [failure] }]);
     expect(verify).toContain('FAILED: 1 values do not decrypt.');
@@ -29,9 +31,21 @@ describe('result formatting', () => {
 
   it('names a malformed value with its reason and says a rerun will not repair it', () => {
     const failure = { model: 'User', field: 'email', key: { id: 7 }, code: 'MALFORMED', reason: 'truncated' };
-    const text = formatMigration('encrypt', [{ model: 'User', table: 'users', fields: ['email'], rowsScanned: 1, valuesPlanned: 0, rowsWritten: 0, rowsSkipped: 0, failureCount: 1, failures: [failure], resumed: false }], false);
+    const text = formatMigration('encrypt', [{ model: 'User', table: 'users', fields: ['email'], rowsScanned: 1, valuesPlanned: 0, rowsWritten: 0, rowsSkipped: 0, retries: 0, failureCount: 1, failures: [failure], resumed: false, rescanned: false, remaining: { email: 1 }, done: false }], false);
     expect(text).toContain('User.email [id=7]: MALFORMED (truncated)');
     expect(text).toContain('no rerun repairs them');
+  });
+
+  it('says DONE only when the final check found nothing left', () => {
+    const result = { model: 'User', table: 'users', fields: ['email', 'name'], rowsScanned: 9, valuesPlanned: 9, rowsWritten: 9, rowsSkipped: 2, retries: 3, failureCount: 0, failures: [], resumed: true, rescanned: true };
+    const done = formatMigration('decrypt', [{ ...result, remaining: { email: 0, name: 0 }, done: true }], false);
+    expect(done).toContain('User.email: 0 values still encrypted (final check)');
+    expect(done).toContain('resumed from a stale checkpoint, then rescanned from the start');
+    expect(done).toContain('3 batch statements retried (transient database errors)');
+    expect(done).toContain('DONE: no value of the selected fields is left to decrypt.');
+    const left = formatMigration('decrypt', [{ ...result, remaining: { email: 0, name: 3 }, done: false }], false);
+    expect(left).toContain('User.name: 3 values still encrypted (final check)');
+    expect(left).toContain('NOT DONE: 3 values are left');
   });
 
   it('JSON keeps bigint keys as strings', () => {

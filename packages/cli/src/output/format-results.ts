@@ -2,17 +2,18 @@
  * Renders command results for people (aligned text) and for scripts (`--json`). Values never appear:
  * only names, counts, primary keys and error codes.
  */
-import type { FieldStatus } from '../engine/collect-status';
-import type { TableMigrationResult, ValueFailure } from '../engine/run-migration';
+import type { StatusReport } from '../engine/collect-status';
+import { remainingTotal, type TableMigrationResult, type ValueFailure } from '../engine/run-migration';
 import type { TableVerifyResult } from '../engine/verify-values';
 import { MALFORMED_FAILURE } from '../engine/value-state';
+import { UNIQUE_CONFLICT_FAILURE } from '../engine/unique-violation';
 
 /** JSON with bigint keys as strings and dates as ISO text. */
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);
 }
 
-export function formatStatus(report: { currentKey: string; fields: readonly FieldStatus[] }): string {
+export function formatStatus(report: StatusReport): string {
   const header = ['model', 'field', 'rows', 'null', 'plaintext', 'current key', 'other keys', 'malformed'];
   const lines = report.fields.map((f) => [f.model, f.field, f.rows, f.null, f.plaintext, f.current, f.otherKeys, f.malformed].map(String));
   const out = [`current generator key: ${report.currentKey}`, ...table([header, ...lines])];
@@ -21,27 +22,48 @@ export function formatStatus(report: { currentKey: string; fields: readonly Fiel
       out.push(`  ${field.model}.${field.field}: ${count} under ${key}`);
     }
   }
+  for (const field of report.fields) {
+    const index = field.blindIndex;
+    if (!index) continue;
+    const versions = Object.entries(index.byVersion).map(([version, count]) => `${count} under index key ${version}`);
+    out.push(`  ${field.model}.${field.field} blind index (${index.column}): ${[`${index.empty} empty`, ...versions].join(', ')}`);
+  }
   return out.join('\n') + '\n';
 }
 
 const PAST_TENSE = { encrypt: 'encrypted', rotate: 're-encrypted', decrypt: 'decrypted', reindex: 'reindexed' } as const;
 
+/** What a value that remains after each command still is. */
+const REMAINING_STATE = { encrypt: 'still plaintext', rotate: 'still under other keys', decrypt: 'still encrypted', reindex: 'with a stale index entry' } as const;
+
 export function formatMigration(command: keyof typeof PAST_TENSE, results: readonly TableMigrationResult[], dryRun: boolean): string {
   const out: string[] = [];
   for (const r of results) {
     const done = dryRun ? `${r.valuesPlanned} values would be ${PAST_TENSE[command]}` : `${r.valuesPlanned} values ${PAST_TENSE[command]}`;
+    const resumed = r.resumed ? (r.rescanned ? ' (resumed from a stale checkpoint, then rescanned from the start)' : ' (resumed from checkpoint)') : '';
     out.push(
-      `${command} ${r.model} (${r.table}): ${r.rowsScanned} rows scanned${r.resumed ? ' (resumed from checkpoint)' : ''}, ${done}, ` +
-        `${r.rowsWritten} rows written, ${r.rowsSkipped} rows skipped (changed concurrently), ${r.failureCount} values failed`,
+      `${command} ${r.model} (${r.table}): ${r.rowsScanned} rows scanned${resumed}, ${done}, ` +
+        `${r.rowsWritten} rows written, ${r.rowsSkipped} rows skipped (changed concurrently), ${r.failureCount} values failed` +
+        (r.retries > 0 ? `, ${r.retries} batch statements retried (transient database errors)` : ''),
     );
     out.push(...r.failures.map(formatFailure));
-  }
-  if (results.some((r) => r.rowsSkipped > 0 || r.failureCount > 0)) {
-    out.push('Some rows were left as they were; run the command again to pick them up.');
+    for (const [field, count] of Object.entries(r.remaining)) {
+      out.push(`  ${r.model}.${field}: ${count} values ${REMAINING_STATE[command]}${dryRun ? '' : ' (final check)'}`);
+    }
   }
   if (results.some((r) => r.failures.some((f) => f.code === MALFORMED_FAILURE))) {
     out.push('MALFORMED values are damaged ciphertext (cut short or corrupt), left untouched: restore them from a backup; no rerun repairs them.');
   }
+  if (results.some((r) => r.failures.some((f) => f.code === UNIQUE_CONFLICT_FAILURE))) {
+    out.push(
+      'UNIQUE_CONFLICT rows were left as they were: their blind index entry equals another row\'s under a unique index (the same value twice, ' +
+        'up to normalization). Resolve the duplicate, then run the command again.',
+    );
+  }
+  const left = results.reduce((n, r) => n + remainingTotal(r.remaining), 0);
+  if (dryRun) out.push(left === 0 ? 'Nothing to do.' : `${left} values would need ${command}.`);
+  else if (left === 0) out.push(`DONE: no value of the selected fields is left to ${command}.`);
+  else out.push(`NOT DONE: ${left} values are left (changed concurrently, written by an older application, or failed); run the command again.`);
   return out.join('\n') + '\n';
 }
 

@@ -36,6 +36,7 @@ import { classifyCompactValue, fieldKeyInfo } from '../compact';
 import type { KeyStore } from '../key-store/key-store';
 import { CompactEngine } from './compact-engine';
 import { processInSlices } from './sliced-batch';
+import { configuredWrappingKey } from './configured-wrapping-key';
 
 /** Options of {@link createFieldCipher}. */
 export interface FieldCipherOptions {
@@ -137,6 +138,11 @@ export interface FieldCipher {
   inspect(value: string): StoredValue;
   /** The key new data keys are wrapped by (KMS: the key ARN KMS resolved). Asks the keyring once. */
   currentWrappingKey(): Promise<WrappingKeyRef>;
+  /**
+   * The same key as read from the keyring's configuration, without any call (no KMS request): undefined
+   * when only KMS can tell (an alias or bare key id as generator, a custom keyring).
+   */
+  configuredWrappingKey(): WrappingKeyRef | undefined;
   readonly stats: CipherStats;
 }
 
@@ -242,6 +248,7 @@ class Cipher implements FieldCipher {
   /** Reads (and, when `#writesCompact`, writes) compact values; undefined without a key store. */
   readonly #compact: CompactEngine | undefined;
   readonly #writesCompact: boolean;
+  readonly #keyring: KeyringNode;
 
   constructor(
     keyring: KeyringNode,
@@ -256,6 +263,7 @@ class Cipher implements FieldCipher {
     this.#compact = compact;
     this.#writesCompact = writesCompact;
     this.#policy = policy;
+    this.#keyring = keyring;
     this.#materials = new CachingMaterialsManager({ keyring, limits, counters: this.#counters, describe: describeContext, ...keyLimits });
     this.#staticContext = staticContext;
     this.#suite = suite;
@@ -304,6 +312,12 @@ class Cipher implements FieldCipher {
       },
     );
     return this.#currentWrappingKey;
+  }
+
+  configuredWrappingKey(): WrappingKeyRef | undefined {
+    // Compact values name a key-store version, which only the store can tell: no answer without a call.
+    if (this.#writesCompact) return undefined;
+    return configuredWrappingKey(this.#keyring);
   }
 
   /** Encrypts one value: synchronously on a warm cache (fast codec), else a promise. */

@@ -47,7 +47,8 @@ class RotationKeyringNode extends KeyringNode {
   private readonly decryptors: MultiKeyringNode;
 
   constructor(
-    private readonly current: KeyringNode,
+    /** Read by the cipher to name the current wrapping key without a call (configured-wrapping-key). */
+    readonly current: KeyringNode,
     previous: readonly KeyringNode[],
   ) {
     super();

@@ -190,7 +190,7 @@ describe.each(PROVIDERS)('prisma-kms on %s', (provider) => {
     await fx.run(['encrypt', '--model', 'User', '--quiet']);
     const encrypted = await fx.users();
     const dry = await fx.run(['decrypt', '--field', 'User.phone', '--dry-run', '--json']);
-    expect(dry.status).toBe(0);
+    expect(dry.status).toBe(1); // work is left: a dry run's status says whether the fields are done
     const nonNullPhones = expectedUsers(USERS).filter((u) => u.phone_number !== null).length;
     expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, tables: [{ model: 'User', fields: ['phone'], valuesPlanned: nonNullPhones, rowsWritten: 0 }] });
     expect(await fx.users()).toEqual(encrypted);

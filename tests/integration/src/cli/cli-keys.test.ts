@@ -53,6 +53,20 @@ describe('prisma-kms keys create-index-key', () => {
     expect(keys).toMatchObject({ current: 2, versions: [2, 1] });
   });
 
+  it('--out creates the folders the file goes in', async () => {
+    const result = await fx.run(['keys', 'create-index-key', '--out', '.prisma-kms/nested/index-keys']);
+    expect(result).toMatchObject({ status: 0, stdout: '' });
+    const text = readFileSync(join(fx.dir, '.prisma-kms', 'nested', 'index-keys'), 'utf8');
+    expect(await loadIndexKeys(keyringOf(fx.indexKey.wrappingKey), splitIndexKeyMessages(text))).toMatchObject({ current: 1 });
+    expect(statSync(join(fx.dir, '.prisma-kms', 'nested')).mode & 0o777).toBe(0o700);
+  });
+
+  it('prisma-kms --version prints the package version, and keys create-index-key keeps its own --version <n>', async () => {
+    const version = (JSON.parse(readFileSync(require.resolve('@prisma-kms/cli/package.json'), 'utf8')) as { version: string }).version;
+    expect(await fx.run(['--version'])).toMatchObject({ status: 0, stdout: `${version}\n` });
+    expect(await fx.runBin(['--version'])).toMatchObject({ status: 0, stdout: `${version}\n` });
+  });
+
   it('refuses a config without a keyring, and a version that is not a positive integer, with status 2', async () => {
     const path = join(fx.dir, 'no-keyring.config.ts');
     writeFileSync(path, `import base from './prisma-kms.config';\nconst { keyring: _k, ...rest } = base;\nexport default rest;\n`);

@@ -53,5 +53,5 @@ describe.each<Provider>(['postgresql', 'sqlite', 'mysql'])('a killed encrypt on 
 
     expect(await encryptedCount()).toBe(rows);
     expect(await fx.decryptedUsers()).toEqual(expectedUsers(rows));
-  });
+  }, 240_000);
 });
