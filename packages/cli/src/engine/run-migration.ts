@@ -325,7 +325,7 @@ async function scanTable(
   const blindIndex = indexer ? (column: number, plaintext: string): string => indexer.compute(fieldOf(column), plaintext, hashOptions(column)) : undefined;
   // the field a unique violation is reported on: the one whose blind index column can be unique
   const conflictColumn = Math.max(0, target.encrypted.findIndex((c) => c.blindIndex !== undefined));
-  const planner = batchPlanner(target, { command, full: phase.full }, classify, (column, stored) => indexer!.isCurrent(stored, hashOptions(column)), blindIndex);
+  const planner = batchPlanner(target, { command, full: phase.full, encryptMalformed: options.encryptMalformed ?? false }, classify, (column, stored) => indexer!.isCurrent(stored, hashOptions(column)), blindIndex);
 
   const report = (): void => {
     const scanned = scannedBefore + counters.scanned;
@@ -423,7 +423,7 @@ interface BatchPlanner {
 
 function batchPlanner(
   target: TableTarget,
-  options: { readonly command: MigrationCommand; readonly full: boolean },
+  options: { readonly command: MigrationCommand; readonly full: boolean; readonly encryptMalformed: boolean },
   classify: ClassifyValue,
   isCurrent: (column: number, stored: string) => boolean,
   blindIndex: ((column: number, plaintext: string) => string) | undefined,
@@ -437,7 +437,7 @@ function batchPlanner(
     };
   }
   return {
-    plan: (rows) => planBatch(command, rows, classify, { encryptMalformed: options.encryptMalformed ?? false }),
+    plan: (rows) => planBatch(command, rows, classify, { encryptMalformed: options.encryptMalformed }),
     write: (rows, work, outcomes) => buildBatchWrite(target, rows, work, outcomes, blindIndex),
   };
 }
