@@ -5,7 +5,7 @@
  */
 import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isKeyStoreError, keyStoreAdmin, KeyStoreErrorReason, type KeyPurpose, type KeyStoreAdmin, type KeyStoreStorage, type KeyVersionInfo } from '@prisma-kms/field-crypto';
+import { isKeyStoreError, keyStoreAdmin, KeyStoreErrorReason, memoryKeyStorage, type KeyPurpose, type KeyStoreAdmin, type KeyStoreStorage, type KeyVersionInfo } from '@prisma-kms/field-crypto';
 import type { RawSqlClient } from '../config/define-config';
 import { loadConfig, locateConfig, provide } from '../config/load-config';
 import { CliError, describeCause, isCliError } from '../errors';
@@ -23,6 +23,8 @@ export interface KeyStoreFlags {
 /** The admin of the config's key store, and the selected key; `close` disconnects the database it opened. */
 interface KeyStoreSession {
   readonly admin: KeyStoreAdmin;
+  /** The admin of a copy of the store in memory, for checking an import before anything is written. */
+  inMemoryCopy(): Promise<KeyStoreAdmin>;
   readonly name: string;
   readonly key: KeySelection;
   close(): Promise<void>;
@@ -45,6 +47,7 @@ async function openKeyStore(flags: KeyStoreFlags, cwd: string, command: string):
   }
   return {
     admin: keyStoreAdmin({ name: keyStore.name, storage, keyring }),
+    inMemoryCopy: async () => keyStoreAdmin({ name: keyStore.name, storage: memoryKeyStorage(await storage.list(keyStore.name)), keyring }),
     name: keyStore.name,
     key: { keyName: flags.key ?? 'default', purpose: flags.purpose ?? 'field', scope: flags.scope ?? '' },
     close: async () => {
@@ -129,8 +132,10 @@ export async function exportKeysCommand(flags: KeyStoreFlags & { readonly out: s
 }
 
 /**
- * `keys import --file <file>`: restores the rows the store is missing, each checked to decrypt with the
- * keyring before it is written; rows already there (identical) are counted, so a rerun changes nothing.
+ * `keys import --file <file>`: restores the rows the store is missing; rows already there (identical) are
+ * counted, so a rerun changes nothing. All or nothing as far as the file goes: every missing row is
+ * first imported into an in-memory copy of the store, which decrypts it with the keyring (one Decrypt
+ * per row) and checks it against the rows there, and only then are the rows written to the store.
  */
 export async function importKeysCommand(flags: KeyStoreFlags & { readonly file: string }, cwd: string): Promise<{ imported: number; unchanged: number }> {
   const path = resolve(cwd, flags.file);
@@ -140,7 +145,11 @@ export async function importKeysCommand(flags: KeyStoreFlags & { readonly file: 
   } catch (error) {
     throw new CliError('USAGE', `Could not read the key-store export ${path}: ${describeCause(error)}`, { cause: error });
   }
-  return withKeyStore(flags, cwd, 'keys import', ({ admin }) => admin.importKeys(text));
+  return withKeyStore(flags, cwd, 'keys import', async ({ admin, inMemoryCopy }) => {
+    await (await inMemoryCopy()).importKeys(text);
+    // Checked above; the store still refuses a row whose id or version was taken since.
+    return admin.importKeys(text, { verify: false });
+  });
 }
 
 /** Writes `text` to `path` with mode 0600: exclusively, or (`force`) through a temporary file renamed over it. */

@@ -173,6 +173,34 @@ describe.each<KeyStoreConfigOptions['provider']>(['sqlite', 'postgresql'])('pris
     expect(JSON.parse(forced.stdout)).toMatchObject({ version: 3 });
   }, 120_000);
 
+  it('import is all or nothing: one tampered row of three and nothing is written; the good file restores all three with their statuses', async () => {
+    expect((await fx.run(['keys', 'export', '--out', 'three.json'])).status).toBe(0);
+    const good = JSON.parse(readFileSync(join(fx.dir, 'three.json'), 'utf8')) as KeyStoreExport;
+    expect(good.rows.map((r) => [r.version, r.status])).toEqual([
+      [1, 'retired'],
+      [2, 'active'],
+      [3, 'active'],
+    ]);
+    // The last row carries the first row's (valid) key message: it decrypts, but names another row.
+    const tampered = { ...good, rows: good.rows.map((r, i) => (i === 2 ? { ...r, material: good.rows[0]!.material } : r)) };
+    writeFileSync(join(fx.dir, 'tampered.json'), JSON.stringify(tampered));
+    await db.raw.query(`DELETE FROM ${db.raw.quote('prisma_kms_keys')}`);
+
+    const refused = await fx.run(['keys', 'import', '--file', 'tampered.json']);
+    expect(refused.status).toBe(3);
+    expect(refused.stderr).toContain('KEY_ROW_MISMATCH');
+    expect(await list()).toEqual([]);
+
+    const restored = await fx.run(['keys', 'import', '--file', 'three.json', '--json']);
+    expect(restored.status).toBe(0);
+    expect(JSON.parse(restored.stdout)).toEqual({ imported: 3, unchanged: 0 });
+    expect((await list()).map((v) => [v.version, v.status])).toEqual([
+      [1, 'retired'],
+      [2, 'active'],
+      [3, 'active'],
+    ]);
+  }, 120_000);
+
   it('the real bin lists the store and exits; a config without keyStore is a config error (status 2)', async () => {
     const bin = await fx.runBin(['keys', 'list']);
     expect(bin).toMatchObject({ status: 0, signal: null });
