@@ -41,7 +41,12 @@ async function openKeyStore(flags: KeyStoreFlags, cwd: string, command: string):
   let storage: KeyStoreStorage;
   if (typeof keyStore.storage === 'function') {
     database = await provide(config.database, 'database');
-    storage = keyStore.storage(database);
+    try {
+      storage = keyStore.storage(database);
+    } catch (error) {
+      await database.$disconnect();
+      throw new CliError('CONFIG_INVALID', `The config's keyStore.storage factory threw: ${describeCause(error)}`, { cause: error });
+    }
   } else {
     storage = keyStore.storage;
   }

@@ -171,6 +171,14 @@ describe.each<KeyStoreConfigOptions['provider']>(['sqlite', 'postgresql'])('pris
     const forced = await fx.run(['keys', 'create', '--force', '--json']);
     expect(forced.status).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({ version: 3 });
+
+    // retiring a retired version changes nothing; another purpose is another key with its own versions
+    expect((await fx.run(['keys', 'retire', '1'])).status).toBe(0);
+    expect((await fx.run(['keys', 'rotate', '--purpose', 'blind-index'])).status).toBe(2);
+    const blindIndexKey = await fx.run(['keys', 'create', '--purpose', 'blind-index', '--json']);
+    expect(JSON.parse(blindIndexKey.stdout)).toMatchObject({ purpose: 'blind-index', version: 1 });
+    expect((await fx.run(['keys', 'create', '--purpose', 'nope'])).status).toBe(2);
+    await db.raw.query(`DELETE FROM ${db.raw.quote('prisma_kms_keys')} WHERE ${db.raw.quote('purpose')} = ?`, ['blind-index']);
   }, 120_000);
 
   it('import is all or nothing: one tampered row of three and nothing is written; the good file restores all three with their statuses', async () => {
@@ -211,5 +219,15 @@ describe.each<KeyStoreConfigOptions['provider']>(['sqlite', 'postgresql'])('pris
     const missing = await fx.run(['keys', 'list', '--config', path]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain("needs the config's keyStore");
+
+    const throwing = join(fx.dir, 'throwing-storage.config.ts');
+    writeFileSync(
+      throwing,
+      `import base from './prisma-kms.config';\nexport default { ...base, keyStore: { name: 'app', storage: () => { throw new Error('no delegate'); } } };\n`,
+    );
+    const factory = await fx.run(['keys', 'list', '--config', throwing]);
+    expect(factory.status).toBe(2);
+    expect(factory.stderr).toContain('keyStore.storage factory threw');
+    expect(factory.stderr).not.toContain('no delegate');
   }, 60_000);
 });
