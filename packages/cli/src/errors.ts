@@ -19,6 +19,10 @@ export const CLI_ERROR_CODES = {
   NO_PRIMARY_KEY: 2,
   /** The database provider has no SQL dialect here. */
   UNSUPPORTED_PROVIDER: 2,
+  /** A `keys` command on the key store was refused (a key exists, the version is current, a file exists): change the flags. */
+  KEY_STORE_REFUSED: 2,
+  /** The key store failed: a row does not decrypt with the keyring, an import conflicts, the storage failed. */
+  KEY_STORE_FAILED: 3,
   /** A database statement failed. */
   DATABASE_FAILED: 3,
   /** The cipher failed in a way that is not about one value (keyring unreachable, bad config). */

@@ -9,7 +9,7 @@
  * export default defineConfig({ fields, cipher: () => createFieldCipher({ keyring }), database: () => prisma });
  * ```
  */
-export { defineConfig, type PrismaKmsConfig, type MigrationCipher, type MigrationBlindIndexer, type RawSqlClient, type FieldRef, type Provide, type SqlProvider } from './config/define-config';
+export { defineConfig, type PrismaKmsConfig, type MigrationCipher, type MigrationBlindIndexer, type RawSqlClient, type KeyStoreConfig, type FieldRef, type Provide, type SqlProvider } from './config/define-config';
 export { runCli, EXIT, type CliIo } from './commands/program';
 export { CliError, isCliError, CLI_ERROR_CODES, type CliErrorCode } from './errors';
 export { runMigration, type MigrationOptions, type TableMigrationResult, type TableProgress, type ValueFailure } from './engine/run-migration';

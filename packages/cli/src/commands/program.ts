@@ -16,6 +16,7 @@ import { createProgressReporter } from '../output/progress-reporter';
 import { createIndexKeyCommand, type CreateIndexKeyFlags } from './create-index-key';
 import { rewrapIndexKeysCommand, type RewrapIndexKeysFlags } from './rewrap-index-keys';
 import { formatIndexKeyStatus, readIndexKeyStatus, wrappingKeysInUse } from '../engine/index-key-status';
+import { registerKeyStoreCommands } from './key-store-program';
 import { findPrismaDebugHistories } from './prisma-debug-history';
 import { indexedTargets } from '../engine/table-target';
 import { CLI_VERSION } from '../version';
@@ -193,7 +194,8 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
       });
   }
 
-  const keys = program.command('keys').description('blind index keys');
+  const keys = program.command('keys').description('the key store (create, rotate, list, retire, export, import) and blind index keys');
+  registerKeyStoreCommands(keys, io);
   keys
     .command('create-index-key')
     .description('print (or --out: append to a file, mode 0600) a new blind index key, encrypted with the config\'s keyring')

@@ -58,6 +58,7 @@ export const configSchema = z.object({
     })
     .optional(),
   indexKeyFile: z.string().min(1).optional(),
+  keyStore: z.object({ name: z.string().min(1), storage: providedSchema, keyring: providedSchema.optional() }).optional(),
   checkpointDir: z.string().min(1).optional(),
   batchSize: z.number().int().positive().optional(),
   concurrency: z.number().int().positive().optional(),

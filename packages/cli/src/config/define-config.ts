@@ -2,7 +2,7 @@
  * What a `prisma-kms.config.ts` module exports: the same field map, cipher and database the
  * application uses, so the CLI encrypts exactly what the extension will later decrypt.
  */
-import type { BlindIndexer, FieldCipher, KeyringNode } from '@prisma-kms/field-crypto';
+import type { BlindIndexer, FieldCipher, KeyringNode, KeyStoreStorage } from '@prisma-kms/field-crypto';
 
 /** The raw SQL a client (or a transaction of it) runs. */
 export interface RawSqlRunner {
@@ -30,6 +30,24 @@ export type MigrationBlindIndexer = Pick<BlindIndexer, 'compute' | 'isCurrent' |
 
 /** A value or a (possibly async) factory of it: factories run only when a command needs them. */
 export type Provide<T> = T | (() => T | Promise<T>);
+
+/**
+ * The key store the `keys create | rotate | list | retire | export | import` commands manage: the same
+ * name, storage and keyring as the application's `createKeyStore(...)`.
+ */
+export interface KeyStoreConfig {
+  /** The key store's name (`createKeyStore({ name })`). */
+  name: string;
+  /**
+   * Where its rows live. A function receives the client the config's `database` gives (the CLI
+   * disconnects it when the command ends), e.g. `(db) => prismaKeyStorage(db.prismaKmsKey)`.
+   */
+  // The client is typed loosely so that the user's own Prisma client's delegates can be read without a cast.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  storage: KeyStoreStorage | ((database: RawSqlClient & Record<string, any>) => KeyStoreStorage);
+  /** The keyring that wraps the rows; default: the config's `keyring`. */
+  keyring?: Provide<KeyringNode>;
+}
 
 /** A column in the field map. */
 export interface FieldMapColumn {
@@ -94,6 +112,15 @@ export interface PrismaKmsConfig {
    * keys that wrap each of its keys.
    */
   indexKeyFile?: string;
+  /**
+   * The key store of compact values, for `keys create | rotate | list | retire | export | import`.
+   *
+   * @example
+   * ```ts
+   * keyStore: { name: 'app', storage: (db) => prismaKeyStorage(db.prismaKmsKey) }, // keyring: the config's
+   * ```
+   */
+  keyStore?: KeyStoreConfig;
   /** Other ciphers `verify --keyring <name>` can use, e.g. one with only the recovery keyring. */
   keyrings?: Record<string, Provide<MigrationCipher>>;
   /** Directory for checkpoint files; default `.prisma-kms` in the working directory. */

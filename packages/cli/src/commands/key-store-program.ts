@@ -1,0 +1,95 @@
+/**
+ * Wires the key-store commands (`keys create | rotate | list | retire | export | import`) into the
+ * `keys` command: flags, and what each prints (results on stdout, notes on stderr).
+ */
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { KEY_PURPOSES, type KeyVersionInfo } from '@prisma-kms/field-crypto';
+import { toJson } from '../output/format-results';
+import {
+  createKeyCommand,
+  exportKeysCommand,
+  importKeysCommand,
+  listKeysCommand,
+  retireKeyCommand,
+  rotateKeyCommand,
+  type KeyStoreFlags,
+} from './key-store-commands';
+import { formatKeyVersions } from './key-version-rules';
+
+interface Io {
+  readonly cwd: string;
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+}
+
+/** Adds the key-store subcommands to `keys`. */
+export function registerKeyStoreCommands(keys: Command, io: Io): void {
+  withKeyFlags(keys.command('create'))
+    .description("create version 1 of a key in the config's keyStore (refused when the key has an active version, unless --force)")
+    .option('--force', 'make a new version even though an active one exists')
+    .option('--json', 'print the new version as JSON')
+    .action(async (flags: KeyStoreFlags & { force?: boolean; json?: boolean }) => {
+      printVersion(io, 'created', await createKeyCommand(flags, io.cwd), flags.json);
+    });
+  withKeyFlags(keys.command('rotate'))
+    .description('create the next version of a key: new values use it once caches expire; older versions stay readable')
+    .option('--json', 'print the new version as JSON')
+    .action(async (flags: KeyStoreFlags & { json?: boolean }) => {
+      printVersion(io, 'created', await rotateKeyCommand(flags, io.cwd), flags.json);
+    });
+  withConfigFlag(keys.command('list'))
+    .description('list the key versions (key, purpose, version, id, status, created), without key material')
+    .option('--json', 'print JSON')
+    .action(async (flags: KeyStoreFlags & { json?: boolean }) => {
+      const listed = await listKeysCommand(flags, io.cwd);
+      io.stdout.write(flags.json ? toJson(listed) + '\n' : formatKeyVersions(listed.versions));
+    });
+  withKeyFlags(keys.command('retire'))
+    .argument('<version>', 'the version of the key to retire (see keys list)', positiveInteger)
+    .description('retire a version: its values can no longer be read (re-encrypt them with `prisma-kms rotate` first); refuses the current one')
+    .option('--json', 'print the retired version as JSON')
+    .action(async (version: number, flags: KeyStoreFlags & { json?: boolean }) => {
+      printVersion(io, 'retired', await retireKeyCommand(flags, version, io.cwd), flags.json);
+    });
+  withConfigFlag(keys.command('export'))
+    .description('write every key-store row, still wrapped by the keyring, to a JSON file (mode 0600) for a backup outside the database')
+    .requiredOption('--out <file>', 'the file to write (refused if it exists, unless --force)')
+    .option('--force', 'replace the file if it exists')
+    .action(async (flags: KeyStoreFlags & { out: string; force?: boolean }) => {
+      const done = await exportKeysCommand(flags, io.cwd);
+      io.stderr.write(`prisma-kms: ${done.rows} key-store rows exported to ${done.path}\n`);
+    });
+  withConfigFlag(keys.command('import'))
+    .description('restore the rows a key-store export has and the store is missing, each checked to decrypt with the keyring first')
+    .requiredOption('--file <file>', 'the export to read (from keys export)')
+    .option('--json', 'print the counts as JSON')
+    .action(async (flags: KeyStoreFlags & { file: string; json?: boolean }) => {
+      const done = await importKeysCommand(flags, io.cwd);
+      io.stdout.write(flags.json ? toJson(done) + '\n' : `${done.imported} key-store rows imported, ${done.unchanged} already present\n`);
+    });
+}
+
+function withConfigFlag(command: Command): Command {
+  return command.option('-c, --config <path>', 'config module (default: prisma-kms.config.{ts,js,mjs,cjs} in the working directory)');
+}
+
+function withKeyFlags(command: Command): Command {
+  return withConfigFlag(command)
+    .option('--key <name>', 'the key name (default: default, the application key)')
+    .addOption(new Option('--purpose <purpose>', 'the key purpose (default: field)').choices(KEY_PURPOSES))
+    .option('--scope <scope>', 'the key scope (default: none)');
+}
+
+function printVersion(io: Io, what: 'created' | 'retired', version: KeyVersionInfo, json: boolean | undefined): void {
+  io.stdout.write(
+    json
+      ? toJson(version) + '\n'
+      : `${what} version ${version.version} of key "${version.keyName}" (${version.purpose}${version.scope ? `, scope ${version.scope}` : ''}), key-version id ${version.id}\n`,
+  );
+}
+
+function positiveInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+}
