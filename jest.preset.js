@@ -7,4 +7,7 @@ module.exports = {
   },
   testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
   moduleFileExtensions: ['ts', 'js', 'json', 'mjs', 'cjs'],
+  // Real crypto against a real KMS server, with every package's suite running at once on CI's 2 cores:
+  // jest's 5 s default fails tests for the machine's load, not for what they assert.
+  testTimeout: 30_000,
 };
