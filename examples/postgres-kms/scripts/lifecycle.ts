@@ -10,6 +10,7 @@
  * Database: DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/prisma_kms_example).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { startKmsLocal } from '@prisma-kms/kms-local';
@@ -62,15 +63,18 @@ async function main(): Promise<void> {
     await run('prisma-kms', ['rotate']);
     await run('prisma-kms', ['status']);
     await run('prisma-kms', ['verify', '--keyring', 'currentKeyOnly']);
-    // The index keys are Encryption SDK messages under the old key too. `prisma-kms keys rewrap` (being
-    // added, issue 10) will re-wrap them in place; until then, a version 2 under the new key and a reindex.
-    const v2 = await run('prisma-kms', ['keys', 'create-index-key', '--version', '2'], true);
-    env.PRISMA_KMS_INDEX_KEYS = `${env.PRISMA_KMS_INDEX_KEYS}\n${v2}`;
-    await run('prisma-kms', ['reindex']);
+    // The index keys are Encryption SDK messages under the old key too: re-wrap them under the new one
+    // (same key bytes and versions, so no reindex), and check that the old key wraps nothing any more.
+    const indexKeyFile = join(process.cwd(), '.index-keys');
+    writeFileSync(indexKeyFile, `${env.PRISMA_KMS_INDEX_KEYS}\n`, { mode: 0o600 });
+    await run('prisma-kms', ['keys', 'rewrap', '--file', indexKeyFile]);
+    await run('prisma-kms', ['status', '--index-keys', indexKeyFile]);
+    const rewrapped = readFileSync(indexKeyFile, 'utf8').trim();
+    rmSync(indexKeyFile);
 
     step('4. Retire the old key: deploy without it, disable it; everything still reads');
     const oldKey = env.KMS_PREVIOUS_KEY_ARNS!;
-    env.PRISMA_KMS_INDEX_KEYS = v2;
+    env.PRISMA_KMS_INDEX_KEYS = rewrapped;
     delete env.KMS_PREVIOUS_KEY_ARNS;
     await new KMSClient({ region: env.AWS_REGION, endpoint: env.AWS_ENDPOINT_URL_KMS, credentials: kmsLocal?.clientConfig().credentials })
       .send(new DisableKeyCommand({ KeyId: oldKey }));
