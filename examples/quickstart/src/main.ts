@@ -4,8 +4,10 @@
  * `pnpm start` runs `prisma migrate deploy` (this folder's own migrations create `.data/quickstart.db`),
  * then this file, which:
  * 1. creates `.data/local-key.txt` (a 256-bit key, mode 0600) on first run;
- * 2. extends a Prisma client with `fieldEncryption`;
- * 3. writes users with posts through the extended client, then prints what the database holds
+ * 2. on first run, creates version 1 of the key store's key (the `prisma_kms_keys` table, wrapped by the
+ *    local key): a control-plane step, what `prisma-kms keys create` does; an app never does it per request;
+ * 3. extends a Prisma client with `fieldEncryption`, writing compact values under the key store;
+ * 4. writes users with posts through the extended client, then prints what the database holds
  *    (read with plain SQL, bypassing Prisma) beside what the client returns.
  *
  * In production the keyring is `kmsKeyring({ generatorKeyId: 'arn:aws:kms:...' })`: nothing else changes.
@@ -18,13 +20,16 @@ import {
   createBlindIndexer,
   createFieldCipher,
   createIndexKey,
+  createKeyStore,
   ensureLocalKeyFile,
   loadIndexKeys,
+  keyStoreAdmin,
   localAesKeyring,
   splitIndexKeyMessages,
   type KeyringNode,
+  type KeyStoreStorage,
 } from '@prisma-kms/field-crypto';
-import { fieldEncryption } from '@prisma-kms/prisma';
+import { fieldEncryption, prismaKeyStorage } from '@prisma-kms/prisma';
 // What `prisma generate` wrote from prisma/schema.prisma (the build step; `pnpm build`).
 import { PrismaClient } from '../prisma/generated/client/client.js';
 import { fieldMap } from '../prisma/generated/field-map/index.js';
@@ -38,13 +43,16 @@ async function main(): Promise<void> {
   // A development key kept in a file. Never use a local key for real data: use kmsKeyring().
   const key = ensureLocalKeyFile(join(dataDir, 'local-key.txt'));
   const keyring = localAesKeyring({ key }, { keyName: 'quickstart', keyNamespace: 'prisma-kms-quickstart' });
-  const cipher = createFieldCipher({
-    keyring,
-    cache: { maxAgeMs: 5 * 60_000, maxMessages: 100_000 },
-    encryptionContext: { app: 'quickstart' },
-  });
-
   const base = new PrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${databaseFile}` }) });
+
+  // The key store: key versions in this database, each wrapped by the keyring. Pass the unextended
+  // client's delegate, so key-store queries never go through the extension.
+  const storage = prismaKeyStorage(base.prismaKmsKey);
+  await ensureFirstKeyVersion(storage, keyring);
+  const keyStore = createKeyStore({ name: KEY_STORE, storage, keyring });
+  // Compact values under the key store (the default with a key store); the keyring still reads
+  // Encryption SDK messages written by earlier versions of this quickstart.
+  const cipher = createFieldCipher({ keyring, keyStore, format: 'compact', encryptionContext: { app: 'quickstart' } });
   // The blind-index key (for `where: { email }`) is itself stored encrypted, as an Encryption SDK message.
   const blindIndexer = createBlindIndexer(await loadIndexKeys(keyring, await indexKeyMessages(keyring)));
   const prisma = base.$extends(fieldEncryption({ fields: fieldMap, cipher, blindIndexer }));
@@ -74,13 +82,14 @@ async function main(): Promise<void> {
   // Equality on an encrypted field works through its blind index (normalised: trim + lowercase).
   const found = await prisma.user.findFirst({ where: { email: `ADA+${run}@Example.COM` }, select: { id: true, email: true } });
 
-  // What the database holds: AWS Encryption SDK messages (base64), bound to model and field.
+  // What the database holds: compact values (base64: format byte, key-version id, IV, ciphertext, tag),
+  // each under a key derived for its model and field.
   const db = new Database(databaseFile, { readonly: true });
   const stored = db.prepare('SELECT name, email, email_hash, phone_number FROM users WHERE id = ?').get(ada.id) as Record<string, string>;
   const storedPosts = db.prepare('SELECT title, body FROM posts WHERE author_id = ? ORDER BY title').all(ada.id) as Record<string, string>[];
   db.close();
 
-  const clip = (value: string | null | undefined) => (value == null ? 'null' : value.length > 48 ? `${value.slice(0, 45)}...` : value);
+  const clip = (value: string | null | undefined) => (value == null ? 'null' : value.length > 80 ? `${value.slice(0, 77)}...` : value);
   console.log('\nUser', ada.id);
   console.table({
     name: { database: clip(stored.name), client: fromClient.name },
@@ -98,11 +107,25 @@ async function main(): Promise<void> {
   );
   console.log(`findFirst({ where: { email: 'ADA+${run}@Example.COM' } }) ->`, found);
   console.log(`Stored value size: ${stored.email?.length} characters for a ${fromClient.email.length}-character email.`);
-  console.log('KMS/keyring calls so far:', JSON.stringify(cipher.stats));
+  console.log(`Key store: ${JSON.stringify(keyStore.stats)} (one keyring unwrap per key version per process, whatever the row count)`);
   console.log(`\nDatabase: ${databaseFile}\nLocal key: ${join(dataDir, 'local-key.txt')} (development only)`);
   console.log('Run it again: the same key reads the earlier rows; delete .data/ to start over.');
 
   await base.$disconnect();
+}
+
+/** The key store's name, bound into every key row's encryption context. */
+const KEY_STORE = 'quickstart';
+
+/**
+ * Control plane, not data plane: makes version 1 of the key when the store is empty, as
+ * `prisma-kms keys create` would. An application creates and rotates keys from the CLI, never per request.
+ */
+async function ensureFirstKeyVersion(storage: KeyStoreStorage, keyring: KeyringNode): Promise<void> {
+  const admin = keyStoreAdmin({ name: KEY_STORE, storage, keyring });
+  if ((await admin.list()).length > 0) return;
+  const created = await admin.createKeyVersion();
+  console.log(`Control plane (first run only): created key '${created.keyName}' version ${created.version} (id ${created.id}) in prisma_kms_keys, wrapped by the local key.`);
 }
 
 /** The index key file holds Encryption SDK messages, one per key version; made on first run. */
