@@ -93,7 +93,7 @@ describe('inspect: malformed', () => {
 });
 
 describe('inspect: plaintext stays plaintext', () => {
-  it.each(['', 'Ada', 'A', 'Ag', 'AgR', 'Agnes', 'Agatha Christie', 'AYAH', 'AgR4 is not base64', 'AgR4QUJD 6', 'QWRh', 'AgAAAAAA', 'AYABAAAA'])(
+  it.each(['', 'Ada', 'A', 'Ag', 'AgR', 'Agnes', 'Agatha Christie', 'AYAH', 'AgR4 is not base64', 'AgR4QUJD 6', 'AgR4QUJD 1000', 'AgR4 QUJD', 'QWRh', 'AgAAAAAA', 'AYABAAAA'])(
     '%p',
     (value) => {
       expect(cipher.inspect(value)).toEqual({ kind: 'plaintext' });

@@ -108,9 +108,12 @@ export function classifyStoredValue(value: string): StoredValueClass {
 function classifyTrimmed(value: string): StoredValueClass {
   const likeMessage = startsLikeMessage(value);
   if (!likeMessage && !(value.length >= MIN_MESSAGE_BASE64_LENGTH && endsLookLikeBase64(value))) return PLAINTEXT;
+  // A short text that starts like a message ('AgR4QUJD 1000') is not one edit away from any message. The
+  // decoder's length check can miss one stray character (13 characters that decode as 12 give the same
+  // byte count), so below a message's length the characters are scanned: at most 91 of them.
+  if (value.length < MIN_MESSAGE_BASE64_LENGTH && !isBase64Text(value)) return PLAINTEXT;
   const message = decodeBase64(value);
-  // Base64-looking ends with text inside, or a short text that starts like a message ('AgR4QUJD 6'):
-  // not one edit away from any message.
+  // Base64-looking ends with text inside: not one edit away from any message.
   if (message === 'base64-characters' && (!likeMessage || value.length < MIN_MESSAGE_BASE64_LENGTH)) return PLAINTEXT;
   if (typeof message === 'string') return damaged(message);
   if (value.length < MIN_MESSAGE_BASE64_LENGTH) return damaged('truncated');
@@ -194,6 +197,15 @@ function startsLikeMessage(value: string): boolean {
 }
 
 /** The characters Node's base64 decoder maps to a value: both alphabets (standard and URL-safe). */
+/** Every character is from the base64 alphabet or its '=' padding (where it sits is the decoder's check). */
+function isBase64Text(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (!isBase64Character(code) && code !== 0x3d /* = */) return false;
+  }
+  return true;
+}
+
 function isBase64Character(code: number): boolean {
   return (
     (code >= 0x41 && code <= 0x5a) || // A-Z
