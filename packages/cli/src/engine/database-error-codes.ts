@@ -17,7 +17,7 @@ export function errorCodes(error: unknown): string[] {
       if (typeof part === 'string' || typeof part === 'number') codes.push(String(part));
     }
     // a driver's own message can be the only sign ("database is locked"): kept only to match, never shown
-    if (value instanceof Error && /database is locked|Connection terminated|connection closed|socket hang up|UNIQUE constraint failed/i.test(value.message)) codes.push(value.message.slice(0, 40));
+    if (value instanceof Error && /database is locked|Connection terminated|connection closed|socket hang up|encountered a connection error|UNIQUE constraint failed/i.test(value.message)) codes.push(value.message.slice(0, 40));
     for (const name of ['cause', 'meta', 'driverAdapterError', 'originalError']) visit(record[name], depth + 1);
   };
   visit(error, 0);

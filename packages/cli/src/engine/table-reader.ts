@@ -74,8 +74,8 @@ export async function* readTable(db: RawSqlClient, target: TableTarget, options:
   }
 }
 
-/** Rows of the first batch when batches are bounded by characters. */
-const FIRST_BATCH_ROWS = 50;
+/** Rows of the first batch when batches are bounded by characters (10 rows of 256 KB values are already 2.6 M characters). */
+const FIRST_BATCH_ROWS = 10;
 
 function valueChars(row: ReadRow): number {
   let n = 0;

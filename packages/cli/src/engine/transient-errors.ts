@@ -12,7 +12,7 @@ const POSTGRES_TRANSIENT = new Set(['40P01', '40001', '55P03', '57014', '57P01',
 /** MySQL / MariaDB error numbers: deadlock, lock wait timeout, server gone / connection lost, query interrupted (KILL). */
 const MYSQL_TRANSIENT = new Set(['1213', '1205', '2006', '2013', '1927', '1317', '1053', '45009', '45010', '45012', '45028']);
 /** Driver or Prisma error kinds and codes that mean a lost connection or a busy database. */
-const OTHER_TRANSIENT = /SQLITE_BUSY|SQLITE_LOCKED|database is locked|ECONNRESET|EPIPE|ECONNREFUSED|Connection terminated|Connection lost|connection closed|socket hang up|TransactionWriteConflict|SocketTimeout|ConnectionClosed|P1017|P2034|P1001/i;
+const OTHER_TRANSIENT = /SQLITE_BUSY|SQLITE_LOCKED|database is locked|ECONNRESET|EPIPE|ECONNREFUSED|Connection terminated|Connection lost|connection closed|encountered a connection|socket hang up|TransactionWriteConflict|SocketTimeout|ConnectionClosed|P1017|P2034|P1001/i;
 
 /**
  * Why `error` is worth another attempt (its code), or undefined when it is not.

@@ -15,6 +15,12 @@ describe('transient database errors', () => {
     expect(transientReason(Object.assign(new Error('x'), { code: 'SQLITE_BUSY' }))).toBe('SQLITE_BUSY');
   });
 
+  it('knows the pg client that a terminated backend left unusable (a plain Error, no code, wrapped by the CLI)', () => {
+    // what the Prisma pg adapter throws when its pooled client lost its backend (pg_terminate_backend) before the query
+    const unusable = new Error('Client has encountered a connection error and is not queryable');
+    expect(transientReason(new Error('Database error while writing table "users" (Error)', { cause: unusable }))).toBe('Client has encountered a connection erro');
+  });
+
   it('leaves real errors alone: a unique violation, a missing table', () => {
     expect(transientReason(prismaError('23505'))).toBeUndefined();
     expect(transientReason(prismaError('42P01'))).toBeUndefined();
