@@ -38,7 +38,13 @@ export function processInSlices<T>(
           next += 1;
           const result = one(items[index] as T);
           if (typeof result === 'string') results[index] = result;
-          else (pending ??= []).push(result.then((value) => void (results[index] = value)));
+          else {
+            const stored = result.then((value) => void (results[index] = value));
+            // `settle` handles its failure once the whole batch is walked; until then a slice boundary
+            // would leave it an unhandled rejection (a process-level event, fatal under some hosts).
+            stored.catch(() => undefined);
+            (pending ??= []).push(stored);
+          }
           if (next % CLOCK_EVERY === 0 && next < items.length && performance.now() > deadline) {
             setImmediate(runSlice);
             return;
