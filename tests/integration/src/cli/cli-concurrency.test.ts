@@ -46,7 +46,10 @@ describe.each<Provider>(['postgresql', 'sqlite', 'mysql'])('concurrent writes on
           await fx.db.raw.query(`UPDATE ${q('users')} SET ${q('email')} = ? WHERE ${q('id')} = ?`, [encrypted, lastId]);
         },
       });
-      expect(first[0]).toMatchObject({ rowsScanned: 300, rowsSkipped: 6, rowsWritten: 294 });
+      // Exactly the rows the application changed are skipped: two per batch (the first batch is small while
+      // the CLI learns the row size, so there are at least three batches of at most 100 rows).
+      expect(appWrites.size).toBeGreaterThanOrEqual(6);
+      expect(first[0]).toMatchObject({ rowsScanned: 300, rowsSkipped: appWrites.size, rowsWritten: 300 - appWrites.size });
       const afterFirst = await fx.users();
       // the application's values survived: one still plaintext, one its own ciphertext
       for (const [id, value] of appWrites) {
