@@ -2,7 +2,7 @@
  * Wires the key-store commands (`keys create | rotate | list | retire | export | import`) into the
  * `keys` command: flags, and what each prints (results on stdout, notes on stderr).
  */
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { KEY_PURPOSES, type KeyVersionInfo } from '@prisma-kms/field-crypto';
 import { toJson } from '../output/format-results';
 import {
@@ -15,6 +15,7 @@ import {
   type KeyStoreFlags,
 } from './key-store-commands';
 import { formatKeyVersions } from './key-version-rules';
+import { positiveInteger } from './integer-options';
 
 interface Io {
   readonly cwd: string;
@@ -86,10 +87,4 @@ function printVersion(io: Io, what: 'created' | 'retired', version: KeyVersionIn
       ? toJson(version) + '\n'
       : `${what} version ${version.version} of key "${version.keyName}" (${version.purpose}${version.scope ? `, scope ${version.scope}` : ''}), key-version id ${version.id}\n`,
   );
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }

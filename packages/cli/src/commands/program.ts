@@ -3,7 +3,7 @@
  * and returns the exit status (0 ok, 1 work left undone or failures found, 2 usage or config error,
  * 3 database or cipher failure).
  */
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { isCliError } from '../errors';
 import { collectStatus } from '../engine/collect-status';
 import { runMigration, type TableMigrationResult } from '../engine/run-migration';
@@ -21,6 +21,7 @@ import { findPrismaDebugHistories } from './prisma-debug-history';
 import { indexedTargets } from '../engine/table-target';
 import { CLI_VERSION } from '../version';
 import { openSession, resolveKeyringCipher, type CommonFlags, type Session } from './session';
+import { nonNegativeInteger, positiveInteger } from './integer-options';
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -292,16 +293,4 @@ function collectNames(value: string, previous: string[] | undefined): string[] {
 async function cryptoFor(session: Session, flags: { cryptoWorkers?: number }, cipher: Parameters<typeof inThreadCrypto>[0]): Promise<BatchCrypto> {
   const workers = flags.cryptoWorkers ?? session.loaded.config.cryptoWorkers ?? 0;
   return workers > 0 ? startCryptoWorkers(session.loaded.path, workers) : inThreadCrypto(cipher);
-}
-
-function nonNegativeInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
-  return n;
 }
