@@ -47,7 +47,7 @@ export class TrueMatchFinder {
       const row = rows.find((candidate) => Object.entries(keys).every(([field, value]) => candidate[field] === value));
       const candidate = lookup.candidates[i] ?? {};
       const primaryKey = row === undefined ? undefined : primaryKeyWhere(model.info, row);
-      if (row !== undefined) return primaryKey === undefined ? candidate : withCallerConditions(primaryKey, candidate, keys);
+      if (row !== undefined) return primaryKey === undefined ? candidate : withCallerConditions(model, primaryKey, candidate, keys);
     }
     const unmatched: Where = { ...(lookup.candidates[0] ?? {}) };
     for (const field of Object.keys(indexKeys[0] ?? {})) unmatched[field] = NO_MATCH_INDEX;
@@ -149,10 +149,17 @@ function uniqueIndexKeys(model: ModelScheme, candidate: Where): Where {
  * index lookup (`indexKeys`) is replaced. A condition on the primary key input itself is dropped: the
  * row found satisfied it, and the primary key equality that replaces it is at least as strict.
  */
-function withCallerConditions(primaryKey: Where, candidate: Where, indexKeys: Where): Where {
+function withCallerConditions(model: ModelScheme, primaryKey: Where, candidate: Where, indexKeys: Where): Where {
+  // In lenient mode a candidate also compares an indexed field's plaintext (rows not yet encrypted): that
+  // is the same lookup as its index, and the row may be encrypted before the operation runs.
+  const lookupFields = new Set(Object.keys(indexKeys));
+  for (const field of Object.keys(indexKeys)) {
+    const index = model.blindIndexesByIndexField.get(field);
+    if (index !== undefined) lookupFields.add(index.encryptedField);
+  }
   const out: Where = { ...primaryKey };
   for (const [key, value] of Object.entries(candidate)) {
-    if (!Object.hasOwn(indexKeys, key) && !Object.hasOwn(primaryKey, key)) out[key] = value;
+    if (!lookupFields.has(key) && !Object.hasOwn(primaryKey, key)) out[key] = value;
   }
   return out;
 }
