@@ -239,10 +239,10 @@ async function seed(
     const batch = Array.from({ length: Math.min(SEED_BATCH, users - first) }, (_, i) => first + i);
     const encrypted = await writer.encryptMany(
       batch.flatMap((user) => {
-        const scope = choice.scopeOf(user);
+        const scope = choice.scopeOf(user); // undefined: the application's key
         return [
-          { value: nameOf(user), field: { model: 'User', field: 'name' }, ...(scope === undefined ? {} : { scope }) },
-          { value: emailOf(user), field: { model: 'User', field: 'email' }, ...(scope === undefined ? {} : { scope }) },
+          { value: nameOf(user), field: { model: 'User', field: 'name' }, scope },
+          { value: emailOf(user), field: { model: 'User', field: 'email' }, scope },
         ];
       }),
     );
