@@ -3,7 +3,7 @@
  * AES-GCM, the primitives floor and cloak), then findMany on PostgreSQL against prisma-field-encryption, then
  * the KMS calls a cold cache makes, then key scopes (one key for all, per tenant, per user) at 10,000
  * users. The CLI's million-row run is separate (`pnpm bench:cli`), and so is the scopes benchmark at
- * the 100,000 users of issue 13 (`pnpm bench:scopes`, about 20 minutes on a busy 2-core machine).
+ * the 100,000 users of issue 13 (`pnpm bench:scopes`, 43 minutes at a load average of 20 on 2 cores).
  */
 import { benchCodec, CODEC_BASELINES } from './codec-bench';
 import { benchFindMany } from './find-many-bench';
@@ -34,7 +34,7 @@ async function main(): Promise<void> {
   printScopesTables(await benchScopes({ ...DEFAULT_SCOPES_BENCH_OPTIONS, users: SCOPES_IN_BENCH }));
 }
 
-/** Users of the scopes benchmark inside `pnpm bench`: a tenth of issue 13's 100,000, about 2 minutes. */
+/** Users of the scopes benchmark inside `pnpm bench`: a tenth of issue 13's 100,000 (a tenth of its time). */
 const SCOPES_IN_BENCH = 10_000;
 
 main().catch((error: unknown) => {
