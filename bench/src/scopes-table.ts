@@ -76,7 +76,7 @@ export function printScopesTables(figures: ScopesFigures, write: (text: string) 
           `${count(x.creationRequests)} req, $${x.creationUsd.toFixed(2)}`,
           bytes(x.cacheBytesAllHot),
           count(x.decryptsPerProcessPerTtl),
-          `${(x.quotaShareOverTtl * 100).toFixed(x.quotaShareOverTtl < 0.01 ? 4 : 1)}%`,
+          percent(x.quotaShareOverTtl),
           `$${x.usdPerProcessMonthAllHot.toFixed(2)}`,
         ];
       }),
@@ -102,6 +102,11 @@ function perScope(choice: KeyChoiceFigures, cacheBytesPerEntry: number): PerScop
     creationRequestsPerScope: (choice.creationCalls.GenerateDataKey + choice.creationCalls.Encrypt) / scopes,
     cacheBytesPerEntry,
   };
+}
+
+function percent(share: number): string {
+  if (share < 0.0001) return '<0.01%';
+  return `${(share * 100).toFixed(share < 0.01 ? 2 : 1)}%`;
 }
 
 function count(n: number): string {
