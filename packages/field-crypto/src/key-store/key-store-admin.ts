@@ -167,15 +167,16 @@ export function keyStoreAdmin(options: KeyStoreAdminOptions): KeyStoreAdmin {
 
   async function shred(scopeArg: string, { dryRun = false }: { readonly dryRun?: boolean } = {}): Promise<ShredResult> {
     const scope = checkScope(scopeArg, { allowApplication: false });
-    const before = (await storage.list(name)).filter((r) => r.scope === scope);
+    const rowsOfScope = async () => (storage.scopeRows ? storage.scopeRows(name, scope) : (await storage.list(name)).filter((r) => r.scope === scope));
+    const before = await rowsOfScope();
     const live = before.filter((r) => r.status !== 'shredded').map(info).sort(byKeyThenVersion);
     if (dryRun) return { scope, rows: live };
     await storage.shred(name, scope);
     // Report what this call destroyed, including a version created between the listing and the shred.
     const wasShredded = new Set(before.filter((r) => r.status === 'shredded').map((r) => r.id));
     const statusBefore = new Map(before.map((r) => [r.id, r.status]));
-    const destroyed = (await storage.list(name))
-      .filter((r) => r.scope === scope && r.status === 'shredded' && !wasShredded.has(r.id))
+    const destroyed = (await rowsOfScope())
+      .filter((r) => r.status === 'shredded' && !wasShredded.has(r.id))
       .map((r) => ({ ...info(r), status: statusBefore.get(r.id) ?? 'active' }))
       .sort(byKeyThenVersion);
     return { scope, rows: destroyed };

@@ -90,6 +90,13 @@ describe.each<Provider>(['sqlite', 'postgresql'])('key scopes on %s', (provider)
       );
     const before = await atRest();
     const storage = prismaKeyStorage(plain.prismaKmsKey);
+    expect((await storage.scopeRows!('app', 'kept')).map((r) => r.purpose).sort()).toEqual(['blind-index', 'field']);
+    expect((await admin.shred('doomed', { dryRun: true })).rows.map((r) => [r.purpose, r.version])).toEqual([
+      ['blind-index', 1],
+      ['field', 1],
+      ['field', 2],
+    ]);
+    expect(await atRest()).toEqual(before);
     expect(await storage.shred('app', 'doomed')).toBe(3);
     const after = await atRest();
     expect(after.filter((r) => r.scope === 'doomed').map((r) => [r.purpose, Number(r.version), r.status, r.material])).toEqual([
