@@ -106,6 +106,23 @@ describe('keys created on first write', () => {
     expect(va.fieldKey(Buffer.from('info')).equals(vb.fieldKey(Buffer.from('info')))).toBe(true);
   });
 
+  it("a scope's index key rotated: writes use the new version, computeAll every active one, a retired one is dropped", async () => {
+    const storage = memoryKeyStorage();
+    const admin = keyStoreAdmin({ name: 'app', storage, keyring: keyring() });
+    const before = await scopedStore(storage).store.blindIndexer('t');
+    const old = before.compute(email, 'x', { normalize: [] });
+    await admin.rotate({ scope: 't', purpose: 'blind-index' });
+    const after = await scopedStore(storage).store.blindIndexer('t');
+    expect([after.currentVersion, after.versions]).toEqual([2, [2, 1]]);
+    const all = after.computeAll(email, 'x', { normalize: [] });
+    expect(all).toHaveLength(2);
+    expect(all[1]).toBe(old);
+    expect(after.compute(email, 'x', { normalize: [] })).toBe(all[0]);
+    expect(all[0]).toMatch(/^v2\$/);
+    await admin.retire((await storage.list('app')).find((r) => r.version === 1)!.id);
+    expect((await scopedStore(storage).store.blindIndexer('t')).versions).toEqual([2]);
+  });
+
   it("blind-index keys of a scope are created on first use, apart from its field key", async () => {
     const storage = memoryKeyStorage();
     const { store } = scopedStore(storage);
