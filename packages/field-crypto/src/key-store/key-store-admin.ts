@@ -8,7 +8,7 @@ import { KeyStoreError, KeyStoreErrorReason, isKeyStoreError } from './errors';
 import { unwrapKey } from './key-material';
 import { checkRow, DEFAULT_KEY_NAME, KEY_PURPOSES, type KeyPurpose, type KeyRow, type KeySelector, type KeyStatus } from './key-row';
 import type { KeyStoreStorage } from './key-store-storage';
-import { insertKeyVersion, keyVersionRows, nextVersion } from './key-version-rows';
+import { insertKeyVersion, keyVersionRows, nextVersion, scopeWasShredded } from './key-version-rows';
 import { checkScope, keyringOfScope } from './scope';
 
 /** A key version as `list` shows it: everything but the key material. */
@@ -138,8 +138,9 @@ export function keyStoreAdmin(options: KeyStoreAdminOptions): KeyStoreAdmin {
     const named = `key "${keyName}" (${purpose})`;
     for (let attempt = 0; attempt < INSERT_ATTEMPTS; attempt += 1) {
       const versions = await keyVersionRows(storage, key);
-      if (versions.length > 0 && versions.every((r) => r.status === 'shredded')) {
-        throw new KeyStoreError(KeyStoreErrorReason.KEY_SCOPE_SHREDDED, `${named} was shredded with its scope`, { scope });
+      // A shredded scope stays shredded: no new key of any purpose (a rotation would reopen it).
+      if (!versions.some((r) => r.status === 'active' || r.status === 'retired') && scope !== '' && (await scopeWasShredded(storage, key, versions))) {
+        throw new KeyStoreError(KeyStoreErrorReason.KEY_SCOPE_SHREDDED, `the scope of ${named} was shredded`, { scope });
       }
       if (mustExist && versions.length === 0) {
         throw new KeyStoreError(KeyStoreErrorReason.CONFLICT, `${named} has no version to rotate: create it first`, { scope });
