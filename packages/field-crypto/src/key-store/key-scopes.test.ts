@@ -132,6 +132,16 @@ describe('keys created on first write', () => {
   });
 });
 
+describe('rows of another scope', () => {
+  it("Precondition: a storage that answers for scope A with scope B's row is refused, never used to write A's values", async () => {
+    const storage = memoryKeyStorage();
+    await keyStoreAdmin({ name: 'app', storage, keyring: keyring() }).createKeyVersion({ scope: 'B' });
+    const confused: KeyStoreStorage = { ...storage, latestActive: (s, name, purpose) => storage.latestActive(s, name, purpose, 'B') };
+    const { store } = scopedStore(confused, 'never');
+    await expect(Promise.resolve().then(() => store.currentKeyVersion('A'))).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_ROW_MISMATCH, scope: 'A' });
+  });
+});
+
 describe('the cipher with scopes', () => {
   it('values of two scopes are under two key versions; a reader that knows no scope reads both (cross-scope query)', async () => {
     const storage = memoryKeyStorage();

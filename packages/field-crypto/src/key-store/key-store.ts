@@ -240,7 +240,11 @@ class Store implements KeyStore {
     const key: KeyIdentity = { keyStore: this.name, keyName: this.#keyName, purpose: 'field', scope };
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt += 1) {
       const row = await this.#read(() => this.storage.latestActive(this.name, this.#keyName, 'field', scope));
-      if (row) return { id: row.id, destroy: () => undefined };
+      if (row) {
+        // The version's own row (read again by id) is bound to its scope by its context; this binds the pointer.
+        this.#checkIdentity(row, key);
+        return { id: row.id, destroy: () => undefined };
+      }
       if (scope === APPLICATION_SCOPE) throw this.#noActiveKey(key);
       const rows = await this.#read(() => keyVersionRows(this.storage, key));
       await this.#refuseCreation(key, rows);
