@@ -8,6 +8,7 @@ import { KMS } from '@aws-sdk/client-kms';
 import { describeOnKmsLocal, openKmsTarget, uniqueAlias, type KmsTarget } from '@prisma-kms/kms-local/testing';
 import { kmsKeyring } from '../keyrings/kms-keyring';
 import { rejection } from '../__tests__/rejection';
+import { countingStorage } from '../__tests__/counting-storage';
 import {
   createKeyStore,
   keyStoreAdmin,
@@ -34,17 +35,7 @@ const keyring = () => kmsKeyring({ generatorKeyId: keyArn, ...target.clientConfi
 const kmsDecrypts = () => target.calls()?.['Decrypt'] ?? 0;
 
 /** A storage that counts reads: the negative cache must keep them flat. */
-function counting(storage: KeyStoreStorage): KeyStoreStorage & { reads: number } {
-  const counted = {
-    reads: 0,
-    get: (s: string, id: number) => ((counted.reads += 1), storage.get(s, id)),
-    latestActive: (...a: Parameters<KeyStoreStorage['latestActive']>) => ((counted.reads += 1), storage.latestActive(...a)),
-    list: storage.list,
-    insert: storage.insert,
-    setStatus: storage.setStatus,
-  };
-  return counted;
-}
+const counting = (storage: KeyStoreStorage) => countingStorage(storage);
 
 async function storeWithOneKey({ now, ...cache }: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}) {
   const storage = counting(memoryKeyStorage());
@@ -177,8 +168,8 @@ describe('control plane', () => {
     const exported = JSON.stringify(await admin.exportKeys());
     const restoredStorage = memoryKeyStorage();
     const restored = keyStoreAdmin({ name: 'app', storage: restoredStorage, keyring: keyring() });
-    expect(await restored.importKeys(exported)).toEqual({ imported: 1, unchanged: 0 });
-    expect(await restored.importKeys(exported)).toEqual({ imported: 0, unchanged: 1 });
+    expect(await restored.importKeys(exported)).toEqual({ imported: 1, unchanged: 0, refusedShredded: 0 });
+    expect(await restored.importKeys(exported)).toEqual({ imported: 0, unchanged: 1, refusedShredded: 0 });
     const original = await createKeyStore({ name: 'app', storage: memoryKeyStorage((await admin.exportKeys()).rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }))), keyring: keyring() }).keyVersion(id);
     const back = await createKeyStore({ name: 'app', storage: restoredStorage, keyring: keyring() }).keyVersion(id);
     expect(back.fieldKey(Buffer.from('x')).equals(original.fieldKey(Buffer.from('x')))).toBe(true);
