@@ -7,14 +7,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { InvalidConfigurationError, ScopeMismatchError } from '../errors';
 import { requestScopeOf } from '../walker/scope-rules';
 
-/** What a query handler needs to call the next layer. */
-type QueryCall = (args: unknown) => Promise<unknown>;
-
-/** The part of a Prisma client `$forScope` uses: `$extends` (absent on an interactive transaction's client). */
-interface Extendable {
-  $extends?: (extension: unknown) => unknown;
-}
-
 export class RequestScopes {
   private readonly storage = new AsyncLocalStorage<string>();
 
@@ -33,10 +25,11 @@ export class RequestScopes {
   }
 
   /**
-   * `client` whose queries run in `scope`. On a client that can be extended, an outermost query layer
-   * runs every operation inside the scope (whatever extensions come after ours). An interactive
-   * transaction's client cannot be extended: there each model method's lazy PrismaPromise is started
-   * inside the scope instead.
+   * `client` whose queries run in `scope`. Prisma runs the first extension added outermost, so a query
+   * layer added on top would run after ours: instead, each query the returned client builds is started
+   * inside the scope. A PrismaPromise is lazy (it sends its query when first awaited, or when a batch
+   * `$transaction` takes it), so the proxy wraps those entry points; `$transaction(callback)` runs the
+   * whole callback inside the scope.
    */
   forScope<T>(client: T, scope: unknown): T {
     const checked = requestScopeOf(scope, '$forScope');
@@ -45,41 +38,54 @@ export class RequestScopes {
       if (outer !== undefined && outer !== checked) throw new ScopeMismatchError('(client)', '$forScope', 'request', ['outer $forScope', 'inner $forScope']);
       return this.storage.run(checked, call);
     };
-    const extendable = client as Extendable;
-    if (typeof extendable.$extends === 'function') {
-      return extendable.$extends({
-        name: 'prisma-kms/for-scope',
-        query: { $allModels: { $allOperations: ({ args, query }: { args: unknown; query: QueryCall }) => run(() => query(args)) } },
-      }) as T;
-    }
-    return scopedTransactionClient(client, run);
+    if (typeof client !== 'object' || client === null) throw new InvalidConfigurationError('$forScope needs a Prisma client.');
+    return scopedClient(client, run);
   }
 }
 
-/** A proxy of an interactive transaction's client whose model methods start their query inside `run`. */
-function scopedTransactionClient<T>(client: T, run: <R>(call: () => R) => R): T {
-  if (typeof client !== 'object' || client === null) throw new InvalidConfigurationError('$forScope needs a Prisma client.');
+type Run = <R>(call: () => R) => R;
+
+/** The entry points of a PrismaPromise that send its query. */
+const STARTS = new Set<PropertyKey>(['then', 'catch', 'finally', 'requestTransaction']);
+
+/** A proxy of a client whose model methods build queries that start inside `run`. */
+function scopedClient<T extends object>(client: T, run: Run): T {
   const delegates = new Map<PropertyKey, unknown>();
   return new Proxy(client, {
-    get(target, property, receiver) {
-      const value: unknown = Reflect.get(target, property, receiver);
-      if (typeof property !== 'string' || property.startsWith('$') || typeof value !== 'object' || value === null) return value;
-      if (!delegates.has(property)) delegates.set(property, scopedDelegate(value, run));
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property === '$transaction' && typeof value === 'function') {
+        return (...args: unknown[]) => run(() => (value as (...a: unknown[]) => unknown).apply(target, args));
+      }
+      if (typeof property !== 'string' || property.startsWith('$') || typeof value !== 'object' || value === null) {
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      }
+      if (!delegates.has(property)) delegates.set(property, scopedMethods(value, run));
       return delegates.get(property);
     },
   });
 }
 
-function scopedDelegate(delegate: object, run: <R>(call: () => R) => R): unknown {
+/** A model delegate (or a fluent PrismaPromise) whose methods return queries that start inside `run`. */
+function scopedMethods(delegate: object, run: Run): unknown {
   return new Proxy(delegate, {
-    get(target, property, receiver) {
-      const method: unknown = Reflect.get(target, property, receiver);
+    get(target, property) {
+      const method: unknown = Reflect.get(target, property, target);
       if (typeof method !== 'function') return method;
-      return (...args: unknown[]) => {
-        const lazy = (method as (...a: unknown[]) => PromiseLike<unknown>).apply(target, args);
-        // A PrismaPromise sends its query when first awaited: start it inside the scope, now.
-        return run(() => Promise.resolve(lazy));
-      };
+      return (...args: unknown[]) => scopedQuery((method as (...a: unknown[]) => unknown).apply(target, args), run);
+    },
+  });
+}
+
+/** A lazy PrismaPromise whose query starts inside `run`; its fluent methods (`.posts()`) too. */
+function scopedQuery(query: unknown, run: Run): unknown {
+  if (typeof query !== 'object' || query === null || typeof (query as { then?: unknown }).then !== 'function') return query;
+  return new Proxy(query, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (typeof value !== 'function') return value;
+      const call = (...args: unknown[]) => (value as (...a: unknown[]) => unknown).apply(target, args);
+      return STARTS.has(property) ? (...args: unknown[]) => run(() => call(...args)) : (...args: unknown[]) => scopedQuery(call(...args), run);
     },
   });
 }

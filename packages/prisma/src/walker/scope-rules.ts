@@ -4,32 +4,22 @@
  * updates and deletes inside its scope. Pure functions of one node of the arguments; the walker calls
  * them on each node it visits.
  */
+import { scopeProblem } from '@prisma-kms/field-crypto';
 import { InvalidScopeError, ScopeMismatchError, ScopeRequiredError } from '../errors';
 import type { ModelScheme } from '../field-map';
 import { REQUEST_SCOPE } from '../field-map/types';
 import { isPlainObject } from './plain-data';
 
-/** At most this many characters (the key store's `scope` column). */
-export const MAX_SCOPE_LENGTH = 255;
-
-/** Control characters (C0, DEL, C1): they could hide a scope's real name in logs and admin output. */
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i += 1) {
-    const code = text.charCodeAt(i);
-    if (code <= 0x1f || (code >= 0x7f && code <= 0x9f)) return true;
-  }
-  return false;
-}
-
 /**
  * A scope value as the key store names it: a string as it is, an integer or a bigint as its decimal
- * string. Returns the problem instead when the value cannot name a scope.
+ * string. Returns the problem instead when the value cannot name a scope (field-crypto's `scopeProblem`
+ * decides for strings: the key store must accept every scope the walker lets through).
  *
  * @example
  * ```ts
  * scopeOf('acme');   // { scope: 'acme' }
  * scopeOf(42n);      // { scope: '42' }
- * scopeOf('');       // { problem: 'is empty' }
+ * scopeOf('');       // { problem: 'must not be empty (...)' }
  * ```
  */
 export function scopeOf(value: unknown): { readonly scope: string } | { readonly problem: string } {
@@ -37,10 +27,8 @@ export function scopeOf(value: unknown): { readonly scope: string } | { readonly
   if (typeof value === 'string') scope = value;
   else if (typeof value === 'bigint' || (typeof value === 'number' && Number.isSafeInteger(value))) scope = value.toString();
   else return { problem: `is ${value === null ? 'null' : `of type ${typeof value}`}` };
-  if (scope.length === 0) return { problem: 'is empty' };
-  if (scope.length > MAX_SCOPE_LENGTH) return { problem: `is longer than ${MAX_SCOPE_LENGTH} characters` };
-  if (hasControlCharacter(scope)) return { problem: 'holds a control character' };
-  return { scope };
+  const problem = scopeProblem(scope);
+  return problem === undefined ? { scope } : { problem };
 }
 
 /**
