@@ -35,24 +35,35 @@ export class RequestScopes {
     const checked = requestScopeOf(scope, '$forScope');
     const run = <R>(call: () => R): R => {
       const outer = this.storage.getStore();
-      if (outer !== undefined && outer !== checked) throw new ScopeMismatchError('(client)', '$forScope', 'request', ['outer $forScope', 'inner $forScope']);
+      if (outer !== undefined && outer !== checked) throw nestedMismatch();
       return this.storage.run(checked, call);
     };
     if (typeof client !== 'object' || client === null) throw new InvalidConfigurationError('$forScope needs a Prisma client.');
-    return scopedClient(client, run);
+    return scopedClient(client, checked, run);
   }
 }
 
 type Run = <R>(call: () => R) => R;
 
+/** `$forScope(a)` inside or on top of `$forScope(b)`: one query cannot run in two scopes. */
+function nestedMismatch(): ScopeMismatchError {
+  return new ScopeMismatchError('(client)', '$forScope', 'request', ['outer $forScope', 'inner $forScope']);
+}
+
 /** The entry points of a PrismaPromise that send its query. */
 const STARTS = new Set<PropertyKey>(['then', 'catch', 'finally', 'requestTransaction']);
 
 /** A proxy of a client whose model methods build queries that start inside `run`. */
-function scopedClient<T extends object>(client: T, run: Run): T {
+function scopedClient<T extends object>(client: T, scope: string, run: Run): T {
   const delegates = new Map<PropertyKey, unknown>();
-  return new Proxy(client, {
+  const proxy: T = new Proxy(client, {
     get(target, property) {
+      if (property === '$forScope') {
+        return (again: unknown) => {
+          if (requestScopeOf(again, '$forScope') !== scope) throw nestedMismatch();
+          return proxy;
+        };
+      }
       const value: unknown = Reflect.get(target, property, target);
       if (property === '$transaction' && typeof value === 'function') {
         return (...args: unknown[]) => run(() => (value as (...a: unknown[]) => unknown).apply(target, args));
@@ -64,6 +75,7 @@ function scopedClient<T extends object>(client: T, run: Run): T {
       return delegates.get(property);
     },
   });
+  return proxy;
 }
 
 /** A model delegate (or a fluent PrismaPromise) whose methods return queries that start inside `run`. */

@@ -122,7 +122,7 @@ const APPROXIMATE_WHERE_OPERATIONS = new Set([
  */
 interface WhereScope {
   readonly polarity: Polarity;
-  readonly onApproximate?: (keyScope: string | undefined) => void;
+  readonly onApproximate?: (model: ModelScheme, field: string, keyScope: string | undefined) => void;
   /** The key scope an enclosing where of the same model pins (see `wherePin`). */
   readonly pinnedScope?: string | undefined;
 }
@@ -183,11 +183,14 @@ class ArgsWalk {
     this.requestScope = options.requestScope;
   }
 
-  /** Records that the top-level where compares through a truncated index, in `keyScope`'s index. */
-  private markApproximate(keyScope: string | undefined): void {
+  /**
+   * Records that the top-level where compares through a truncated index, in `keyScope`'s index. The
+   * pre-read that removes the false positives reads with one indexer, so comparisons in two scopes (OR
+   * branches pinning different tenants) are refused.
+   */
+  private markApproximate(model: ModelScheme, field: string, keyScope: string | undefined): void {
     if (this.approximate && this.approximateScope !== keyScope) {
-      // Not reached through `filterScope` (one top-level where pins one scope); kept as a guard.
-      throw new UnsupportedQueryError('(query)', '(where)', 'blind-index comparisons in two key scopes');
+      throw new UnsupportedQueryError(model.name, field, 'comparisons through a truncated blind index in two key scopes');
     }
     this.approximate = true;
     this.approximateScope = keyScope;
@@ -230,7 +233,7 @@ class ArgsWalk {
       switch (key) {
         case 'where':
           if (path.length === 0 && UNIQUE_WHERE_OPERATIONS.has(operation)) out[key] = this.uniqueWhere(model, value, at);
-          else if (path.length === 0 && APPROXIMATE_WHERE_OPERATIONS.has(operation)) out[key] = this.where(model, value, { polarity: 1, onApproximate: (keyScope) => this.markApproximate(keyScope) });
+          else if (path.length === 0 && APPROXIMATE_WHERE_OPERATIONS.has(operation)) out[key] = this.where(model, value, { polarity: 1, onApproximate: (at, field, keyScope) => this.markApproximate(at, field, keyScope) });
           else out[key] = this.where(model, value);
           break;
         case 'data':
@@ -316,7 +319,7 @@ class ArgsWalk {
     const { indexer, keyScope } = this.indexerFor(model, field, scope.pinnedScope);
     if (isTruncated(hash)) {
       if (scope.onApproximate === undefined) throw new TruncatedIndexPositionError(model.name, field);
-      scope.onApproximate(keyScope);
+      scope.onApproximate(model, field, keyScope);
     }
     const conditions = fieldConditions({ schema: this.scheme, indexer, plaintextFallback: this.plaintextFallback }, model, field, filter, scope.polarity);
     mergeFieldConditions(out, node, field, conditions, extra);

@@ -167,9 +167,13 @@ describe.each<Provider>(['sqlite', 'postgresql'])('key scopes on %s', (provider)
     expect(mine.map((row) => row.entry).sort()).toEqual(users.flatMap((user, i) => (user === 'u-1' ? [`entry of u-1 #${i}`] : [])).sort());
   });
 
-  it('refuses an invalid request scope before any query', () => {
+  it('refuses an invalid request scope before any query, and two nested scopes that differ', async () => {
     for (const bad of ['', 'a\u0000b', 'x'.repeat(256)]) {
       expect(() => app.prisma.$forScope(bad)).toThrow(expect.objectContaining({ code: PrismaKmsErrorCode.INVALID_SCOPE }));
     }
+    const before = await count('Journal');
+    expect(() => app.prisma.$forScope('u-a').$forScope('u-b')).toThrow(ScopeMismatchError);
+    await expect(app.prisma.$forScope('u-b').$transaction((tx) => tx.$forScope('u-a').journal.create({ data: { entry: 'which?' } }))).rejects.toBeInstanceOf(ScopeMismatchError);
+    expect(await count('Journal')).toBe(before);
   });
 });
