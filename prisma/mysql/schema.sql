@@ -158,3 +158,39 @@ CREATE TABLE `prisma_kms_keys` (
     UNIQUE INDEX `prisma_kms_keys_key_store_key_name_purpose_scope_version_key`(`key_store`, `key_name`, `purpose`, `scope`, `version`),
     PRIMARY KEY (`key_store`, `id`)
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+-- CreateTable
+CREATE TABLE `tenant_members` (
+    `id` INTEGER NOT NULL AUTO_INCREMENT,
+    `tenant_id` VARCHAR(191) NOT NULL,
+    `email` TEXT NULL,
+    `email_hash` VARCHAR(191) NULL,
+    `name` TEXT NULL,
+
+    UNIQUE INDEX `tenant_members_tenant_id_email_hash_key`(`tenant_id`, `email_hash`),
+    PRIMARY KEY (`id`)
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+-- CreateTable
+CREATE TABLE `tenant_notes` (
+    `id` INTEGER NOT NULL AUTO_INCREMENT,
+    `tenant_id` VARCHAR(191) NOT NULL,
+    `text` TEXT NOT NULL,
+    `memberId` INTEGER NOT NULL,
+
+    PRIMARY KEY (`id`)
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+-- CreateTable
+CREATE TABLE `Journal` (
+    `id` INTEGER NOT NULL AUTO_INCREMENT,
+    `entry` TEXT NOT NULL,
+    `topic` TEXT NULL,
+    `topic_hash` VARCHAR(191) NULL,
+
+    INDEX `Journal_topic_hash_idx`(`topic_hash`),
+    PRIMARY KEY (`id`)
+) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+
+-- AddForeignKey
+ALTER TABLE `tenant_notes` ADD CONSTRAINT `tenant_notes_memberId_fkey` FOREIGN KEY (`memberId`) REFERENCES `tenant_members`(`id`) ON DELETE CASCADE ON UPDATE CASCADE;

@@ -30,6 +30,7 @@ export function countingStorage(storage: KeyStoreStorage, options: { holdInserts
     },
     setStatus: storage.setStatus,
     shred: storage.shred,
+    scopeRows: storage.scopeRows,
   };
   return counted;
 }

@@ -106,12 +106,39 @@ describe('keys created on first write', () => {
     expect(va.fieldKey(Buffer.from('info')).equals(vb.fieldKey(Buffer.from('info')))).toBe(true);
   });
 
+  it("a scope's index key rotated: writes use the new version, computeAll every active one, a retired one is dropped", async () => {
+    const storage = memoryKeyStorage();
+    const admin = keyStoreAdmin({ name: 'app', storage, keyring: keyring() });
+    const before = await scopedStore(storage).store.blindIndexer('t');
+    const old = before.compute(email, 'x', { normalize: [] });
+    await admin.rotate({ scope: 't', purpose: 'blind-index' });
+    const after = await scopedStore(storage).store.blindIndexer('t');
+    expect([after.currentVersion, after.versions]).toEqual([2, [2, 1]]);
+    const all = after.computeAll(email, 'x', { normalize: [] });
+    expect(all).toHaveLength(2);
+    expect(all[1]).toBe(old);
+    expect(after.compute(email, 'x', { normalize: [] })).toBe(all[0]);
+    expect(all[0]).toMatch(/^v2\$/);
+    await admin.retire((await storage.list('app')).find((r) => r.version === 1)!.id);
+    expect((await scopedStore(storage).store.blindIndexer('t')).versions).toEqual([2]);
+  });
+
   it("blind-index keys of a scope are created on first use, apart from its field key", async () => {
     const storage = memoryKeyStorage();
     const { store } = scopedStore(storage);
     await store.currentKeyVersion('tenant-1');
     await store.blindIndexer('tenant-1');
     expect((await storage.list('app')).map((r) => r.purpose).sort()).toEqual(['blind-index', 'field']);
+  });
+});
+
+describe('rows of another scope', () => {
+  it("Precondition: a storage that answers for scope A with scope B's row is refused, never used to write A's values", async () => {
+    const storage = memoryKeyStorage();
+    await keyStoreAdmin({ name: 'app', storage, keyring: keyring() }).createKeyVersion({ scope: 'B' });
+    const confused: KeyStoreStorage = { ...storage, latestActive: (s, name, purpose) => storage.latestActive(s, name, purpose, 'B') };
+    const { store } = scopedStore(confused, 'never');
+    await expect(Promise.resolve().then(() => store.currentKeyVersion('A'))).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_ROW_MISMATCH, scope: 'A' });
   });
 });
 

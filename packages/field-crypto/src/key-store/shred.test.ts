@@ -126,6 +126,20 @@ describeOnKmsLocal(describe, 'KMS call counts')('shredding a scope', () => {
     expect((await storage.list('app')).length).toBe(rows);
   });
 
+  it('Precondition: a scope shredded before it had an index key (or a field key) gets none afterwards', async () => {
+    const storage = memoryKeyStorage();
+    const admin = keyStoreAdmin({ name: 'app', storage, keyring: keyring() });
+    await freshStore(storage).currentKeyVersion('fields-only');
+    await freshStore(storage).blindIndexer('index-only');
+    await admin.shred('fields-only');
+    await admin.shred('index-only');
+    await expect(Promise.resolve().then(() => freshStore(storage).blindIndexer('fields-only'))).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_SCOPE_SHREDDED });
+    await expect(Promise.resolve().then(() => freshStore(storage).currentKeyVersion('index-only'))).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_SCOPE_SHREDDED });
+    await expect(admin.createKeyVersion({ scope: 'fields-only', purpose: 'blind-index' })).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_SCOPE_SHREDDED });
+    await expect(admin.createKeyVersion({ scope: 'index-only' })).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_SCOPE_SHREDDED });
+    expect((await storage.list('app')).map((r) => r.status)).toEqual(['shredded', 'shredded']);
+  });
+
   it("blind indexes are per scope: equal values index differently in two scopes, and a shredded scope's index key is gone", async () => {
     const { storage, admin, doomedIndex, keptIndex } = await twoScopes();
     const store = freshStore(storage);

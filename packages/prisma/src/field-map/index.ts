@@ -8,11 +8,13 @@ export type {
   EncryptedFieldInfo,
   FieldMap,
   ModelInfo,
+  ModelScope,
   Normalization,
   RelationInfo,
   ScalarRef,
+  ScopeFieldType,
 } from './types';
-export { FIELD_MAP_VERSION, HASH_BYTES, NORMALIZATIONS } from './types';
+export { FIELD_MAP_VERSION, HASH_BYTES, NORMALIZATIONS, REQUEST_SCOPE, SCOPE_FIELD_TYPES } from './types';
 export { FIELD_MAP_ERROR_CODES, FieldMapError, isFieldMapError } from './errors';
 export type { FieldMapErrorCode } from './errors';
 export { canonicalNormalizations, parseFieldMap } from './validate';

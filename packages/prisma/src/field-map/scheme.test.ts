@@ -107,6 +107,13 @@ describe('buildScheme on a valid map', () => {
     expect(input.models.User?.encrypted.email?.hash?.normalize).toEqual(['trim', 'nfkc']);
   });
 
+  it('carries a model\'s key scope, and none for models without one', () => {
+    const scoped = buildScheme(mutated((m) => { m.models.Comment!.scope = { source: 'field', field: 'tenant', dbName: 'tenant', type: 'String' }; }));
+    expect(scoped.model('Comment').scope).toEqual({ source: 'field', field: 'tenant', dbName: 'tenant', type: 'String' });
+    expect(buildScheme(mutated((m) => { m.models.User!.scope = { source: 'request' }; })).model('User').scope).toEqual({ source: 'request' });
+    expect(scheme.model('User').scope).toBeUndefined();
+  });
+
   it('throws UNKNOWN_MODEL for a model the map does not have', () => {
     expect(() => scheme.model('Nope')).toThrow(expect.objectContaining({ code: 'UNKNOWN_MODEL', path: ['models', 'Nope'] }));
   });
@@ -151,6 +158,21 @@ describe('buildScheme refuses an untrustworthy map', () => {
       ['models', 'User', 'encrypted', 'name', 'hash'],
     ],
   ];
+
+  const commentScope = (scope: unknown) => mutated((m) => { (m.models.Comment as { scope?: unknown }).scope = scope; });
+  const byTenant = { source: 'field', field: 'tenant', dbName: 'tenant', type: 'String' };
+  cases.push(
+    ['a scope of an unknown source', commentScope({ source: 'header' }), 'INVALID_SHAPE', 'models.Comment.scope.source', ['models', 'Comment', 'scope', 'source']],
+    ['a scope field of type Boolean', commentScope({ ...byTenant, type: 'Boolean' }), 'INVALID_SHAPE', 'models.Comment.scope.type', ['models', 'Comment', 'scope', 'type']],
+    ['a scope field that is missing', commentScope({ ...byTenant, field: 'org' }), 'DANGLING_REFERENCE', 'names field `org`', ['models', 'Comment', 'scope', 'field']],
+    ['a scope field on another column', commentScope({ ...byTenant, dbName: 'tenant_id' }), 'INVALID_OPTIONS', 'is stored in column `tenant`', ['models', 'Comment', 'scope']],
+    ['a scope field of another type', commentScope({ ...byTenant, type: 'Int' }), 'INVALID_OPTIONS', 'is of type String, not Int', ['models', 'Comment', 'scope']],
+    ['an optional scope field', mutated((m) => { m.models.Comment!.fields.postId!.isRequired = false; m.models.Comment!.scope = { source: 'field', field: 'postId', dbName: 'postId', type: 'String' }; }), 'INVALID_OPTIONS', 'is optional', ['models', 'Comment', 'scope']],
+    ['an encrypted scope field', commentScope({ ...byTenant, field: 'text', dbName: 'text' }), 'INVALID_OPTIONS', 'is encrypted', ['models', 'Comment', 'scope']],
+    ['a scope field that is a blind index', mutated((m) => { m.models.User!.scope = { source: 'field', field: 'emailHash', dbName: 'email_hash', type: 'String' }; m.models.User!.fields.emailHash!.isRequired = true; m.models.User!.fields.email!.isRequired = true; }), 'INVALID_OPTIONS', 'is the blind index of `email`', ['models', 'User', 'scope']],
+    ['a request scope beside a field named request', mutated((m) => { m.models.Comment!.fields.request = ref('request'); m.models.Comment!.scope = { source: 'request' }; }), 'INVALID_OPTIONS', 'a field named `request`', ['models', 'Comment', 'scope']],
+    ['a scope on a model without encrypted fields', mutated((m) => { m.models.Post!.scope = { source: 'request' }; }), 'INVALID_OPTIONS', 'without encrypted fields', ['models', 'Post', 'scope']],
+  );
 
   it.each(cases)('%s', (_label, input, code, inMessage, path) => {
     const error = refusal(input);

@@ -1,5 +1,5 @@
 import { FieldMapError } from './errors';
-import type { BlindIndexOptions, EncryptedFieldInfo, FieldMap, ModelInfo, RelationInfo } from './types';
+import type { BlindIndexOptions, EncryptedFieldInfo, FieldMap, ModelInfo, ModelScope, RelationInfo } from './types';
 import { parseFieldMap } from './validate';
 
 /**
@@ -35,6 +35,8 @@ export interface ModelScheme {
   readonly blindIndexesByIndexField: ReadonlyMap<string, BlindIndexScheme>;
   /** Relation fields, by name. */
   readonly relations: ReadonlyMap<string, RelationInfo>;
+  /** Where the key scope of this model's values comes from; undefined for the application's key. */
+  readonly scope: ModelScope | undefined;
   /** True when this model has at least one encrypted field. */
   readonly hasEncryptedFields: boolean;
   /**
@@ -88,6 +90,7 @@ export function buildScheme(fieldMap: unknown): EncryptionScheme {
         blindIndexes,
         blindIndexesByIndexField: byIndexField,
         relations: new Map(Object.entries(info.relations)),
+        scope: info.scope,
         hasEncryptedFields: encrypted.size > 0,
         reachesEncryptedFields: reaching.has(name),
       }),

@@ -39,7 +39,29 @@ export interface ModelInfo {
    * their Prisma name (`{ tenant_seq: ['tenant', 'seq'] }`, or the `name:` given in the schema).
    */
   readonly uniques: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Where the key scope of the model's encrypted values comes from, when the schema scopes them
+   * (`/// @encrypted(scope: tenantId)` or `(scope: request)`); absent for models whose values are
+   * encrypted under the application's key (the empty scope).
+   */
+  readonly scope?: ModelScope;
 }
+
+/**
+ * The source of a model's key scope: the row's own scalar field (`String`, `Int` or `BigInt`,
+ * required, neither encrypted nor a blind index; an integer becomes its decimal string), or the
+ * request (`prisma.$forScope(id)` or the `scope` resolver of `fieldEncryption`).
+ */
+export type ModelScope =
+  | { readonly source: 'field'; readonly field: string; readonly dbName: string; readonly type: ScopeFieldType }
+  | { readonly source: 'request' };
+
+/** The scalar types a scope field may have. */
+export const SCOPE_FIELD_TYPES = ['String', 'Int', 'BigInt'] as const;
+export type ScopeFieldType = (typeof SCOPE_FIELD_TYPES)[number];
+
+/** The word of `/// @encrypted(scope: request)`: the scope comes from the request, not from a field. */
+export const REQUEST_SCOPE = 'request';
 
 /** A scalar column. */
 export interface ScalarRef {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FieldMapError } from './errors';
-import { FIELD_MAP_VERSION, HASH_BYTES, NORMALIZATIONS } from './types';
+import { FIELD_MAP_VERSION, HASH_BYTES, NORMALIZATIONS, REQUEST_SCOPE, SCOPE_FIELD_TYPES } from './types';
 import type { FieldMap, Normalization } from './types';
 
 const scalarRefShape = {
@@ -26,6 +26,12 @@ const modelInfoSchema = z.object({
   encrypted: z.record(z.string(), z.object({ ...scalarRefShape, hash: blindIndexSchema.optional() })),
   relations: z.record(z.string(), z.object({ model: z.string().min(1), isList: z.boolean() })),
   uniques: z.record(z.string(), z.array(z.string().min(1)).min(1)),
+  scope: z
+    .discriminatedUnion('source', [
+      z.object({ source: z.literal('field'), field: z.string().min(1), dbName: z.string().min(1), type: z.enum(SCOPE_FIELD_TYPES) }),
+      z.object({ source: z.literal('request') }),
+    ])
+    .optional(),
 });
 
 const fieldMapSchema = z.object({
@@ -135,6 +141,36 @@ function checkModel(map: ParsedFieldMap, modelName: string, model: ParsedModel):
     indexOwners.set(info.hash.field, fieldName);
     info.hash.normalize = canonicalNormalizations(info.hash.normalize);
   }
+  checkScope(model, at, needField, indexOwners);
+}
+
+/** What the generator guarantees of a model's key scope (see `ModelScope`). */
+function checkScope(
+  model: ParsedModel,
+  at: (...rest: (string | number)[]) => (string | number)[],
+  needField: (name: string, path: (string | number)[]) => ParsedModel['fields'][string],
+  indexOwners: ReadonlyMap<string, string>,
+): void {
+  const scope = model.scope;
+  if (scope === undefined) return;
+  const path = at('scope');
+  const refuse = (problem: string) => {
+    throw new FieldMapError('INVALID_OPTIONS', `${formatPath(path)}: ${problem}. Fix: regenerate the field map from the current schema.`, { path });
+  };
+  if (Object.keys(model.encrypted).length === 0) refuse('a model without encrypted fields has no key scope');
+  if (scope.source === 'request') {
+    if (model.fields[REQUEST_SCOPE] !== undefined) refuse(`the scope comes from the request but the model has a field named \`${REQUEST_SCOPE}\` (ambiguous)`);
+    return;
+  }
+  const field = needField(scope.field, [...path, 'field']);
+  const problem =
+    field.dbName !== scope.dbName ? `the scope field \`${scope.field}\` is stored in column \`${field.dbName}\`, not \`${scope.dbName}\``
+    : field.type !== scope.type ? `the scope field \`${scope.field}\` is of type ${field.type}, not ${scope.type}`
+    : !field.isRequired ? `the scope field \`${scope.field}\` is optional; every row needs a scope`
+    : model.encrypted[scope.field] !== undefined ? `the scope field \`${scope.field}\` is encrypted; the scope must be readable to find the key`
+    : indexOwners.has(scope.field) ? `the scope field \`${scope.field}\` is the blind index of \`${indexOwners.get(scope.field) ?? ''}\``
+    : undefined;
+  if (problem !== undefined) refuse(problem);
 }
 
 /** Returns the normalizations in the order they are applied (see {@link NORMALIZATIONS}). */

@@ -26,6 +26,9 @@ describe('parseAnnotation: accepted forms', () => {
     ['@encrypted(hash: emailHash, normalize: [identifier])', { hash: 'emailHash', normalize: ['identifier'] }],
     ['@encrypted(hash: h, hashBytes: 1)', { hash: 'h', hashBytes: 1 }],
     ['@encrypted(\n  hash: emailHash,\n  normalize: [trim]\n) searchable', { hash: 'emailHash', normalize: ['trim'] }],
+    ['@encrypted(scope: tenantId)', { scope: 'tenantId' }],
+    ['@encrypted(scope: request)', { scope: 'request' }],
+    ['@encrypted(scope: tenantId, hash: emailHash, normalize: [identifier])', { scope: 'tenantId', hash: 'emailHash', normalize: ['identifier'] }],
   ])('%j -> %j', (doc, expected) => {
     expect(parseAnnotation(doc)).toEqual({ ok: true, annotation: expected });
   });
@@ -71,6 +74,10 @@ describe('parseAnnotation: refused forms', () => {
     ['@encrypted(hash: h, hashBytes: 0)', 'HASH_BYTES_OUT_OF_RANGE', '`hashBytes: 0` is out of range', '1 to 32'],
     ['@encrypted(normalize: [trim])', 'OPTION_REQUIRES_HASH', '`normalize` configures a blind index', 'Add `hash: <field>`'],
     ['@encrypted(hashBytes: 16)', 'OPTION_REQUIRES_HASH', '`hashBytes` configures a blind index', 'Add `hash: <field>`'],
+    ['@encrypted(tenant: tenantId)', 'UNKNOWN_OPTION', 'unknown option `tenant`', 'Did you mean `scope`?'],
+    ['@encrypted(scope: [tenantId])', 'INVALID_OPTION_VALUE', '`scope` must name a field of the model or be `request`', 'scope: tenantId'],
+    ['@encrypted(scope: 7)', 'INVALID_OPTION_VALUE', '`scope` must name a field', 'scope: request'],
+    ['@encrypted(scope: a, scope: b)', 'DUPLICATE_OPTION', '`scope` more than once', 'Keep one `scope`'],
   ])('%j is refused with %s', (doc, code, inMessage, inFix) => {
     const problem = problemOf(parseAnnotation(doc));
     expect(problem.code).toBe(code);

@@ -10,6 +10,7 @@ import type { Normalization } from '../field-map/types';
  * option     := "hash" ":" identifier
  *             | "normalize" ":" "[" [ normalization { "," normalization } ] "]"
  *             | "hashBytes" ":" integer
+ *             | "scope" ":" identifier                                 -- a field of the model, or `request`
  * ```
  * Other text may surround the annotation, on the same line or others.
  */
@@ -20,6 +21,12 @@ export interface EncryptedAnnotation {
   readonly normalize?: readonly Normalization[];
   /** Blind index length in bytes. */
   readonly hashBytes?: number;
+  /**
+   * Where the key scope of the row comes from: the name of a scalar field of the model, or `request`
+   * (the scope of the client or resolver). Which one it is is decided against the model's fields when
+   * the field map is built.
+   */
+  readonly scope?: string;
 }
 
 /** What can be wrong with an annotation on its own (the schema-level checks come later). */
@@ -51,7 +58,7 @@ export type AnnotationParseResult =
   | { readonly ok: false; readonly problem: AnnotationProblem };
 
 const NAME = '@encrypted';
-const OPTION_NAMES = ['hash', 'normalize', 'hashBytes'] as const;
+const OPTION_NAMES = ['hash', 'normalize', 'hashBytes', 'scope'] as const;
 type OptionName = (typeof OPTION_NAMES)[number];
 
 /** Likely slips, mapped to what was meant, for the "did you mean" of an unknown option. */
@@ -59,6 +66,7 @@ const OPTION_ALIASES: Readonly<Record<string, OptionName>> = {
   normalise: 'normalize', normalization: 'normalize', normalizations: 'normalize',
   bytes: 'hashBytes', hashlength: 'hashBytes', length: 'hashBytes', truncate: 'hashBytes', hashsize: 'hashBytes',
   index: 'hash', blindindex: 'hash', hashfield: 'hash', hashedby: 'hash',
+  tenant: 'scope', scopeby: 'scope', keyscope: 'scope', scopes: 'scope', partition: 'scope',
 };
 const NORMALIZATION_ALIASES: Readonly<Record<string, Normalization>> = {
   lower: 'lowercase', lowercased: 'lowercase', tolowercase: 'lowercase',
@@ -217,6 +225,7 @@ function interpretOptions(options: readonly RawOption[], snippet: string): Annot
   let hash: string | undefined;
   let normalize: Normalization[] | undefined;
   let hashBytes: number | undefined;
+  let scope: string | undefined;
   for (const { name, value } of options) {
     if (!isOptionName(name)) {
       const meant = OPTION_ALIASES[name.toLowerCase()] ?? OPTION_NAMES.find((o) => o.toLowerCase() === name.toLowerCase());
@@ -282,6 +291,12 @@ function interpretOptions(options: readonly RawOption[], snippet: string): Annot
         hashBytes = bytes;
         break;
       }
+      case 'scope':
+        if (value.kind !== 'identifier') {
+          return fail('INVALID_OPTION_VALUE', `In \`${snippet}\`, \`scope\` must name a field of the model or be \`request\`.`, 'Write e.g. `scope: tenantId` (the row\'s tenant field) or `scope: request` (the scope of `$forScope` or the resolver).');
+        }
+        scope = value.text;
+        break;
     }
   }
   if (hash === undefined && (normalize !== undefined || hashBytes !== undefined)) {
@@ -294,6 +309,7 @@ function interpretOptions(options: readonly RawOption[], snippet: string): Annot
       ...(hash === undefined ? {} : { hash }),
       ...(normalize === undefined ? {} : { normalize }),
       ...(hashBytes === undefined ? {} : { hashBytes }),
+      ...(scope === undefined ? {} : { scope }),
     },
   };
 }

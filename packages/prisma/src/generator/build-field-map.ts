@@ -1,7 +1,7 @@
 import type { DMMF } from '@prisma/generator-helper';
 import { canonicalNormalizations } from '../field-map/validate';
-import { FIELD_MAP_VERSION, HASH_BYTES } from '../field-map/types';
-import type { BlindIndexOptions, EncryptedFieldInfo, FieldMap, ModelInfo, RelationInfo, ScalarRef } from '../field-map/types';
+import { FIELD_MAP_VERSION, HASH_BYTES, REQUEST_SCOPE, SCOPE_FIELD_TYPES } from '../field-map/types';
+import type { BlindIndexOptions, EncryptedFieldInfo, FieldMap, ModelInfo, ModelScope, RelationInfo, ScalarRef, ScopeFieldType } from '../field-map/types';
 import { parseAnnotation } from './annotation';
 import type { EncryptedAnnotation } from './annotation';
 import { EncryptedSchemaError } from './errors';
@@ -79,6 +79,7 @@ function buildModelInfo(model: Model, datamodel: DMMF.Datamodel, problems: Schem
     }
   }
 
+  const scope = modelScope(annotations, { byName, annotations, indexOwners, keys, fields }, report);
   return {
     dbName: model.dbName ?? model.name,
     primaryKey: keys.primaryKey.flatMap((name) => fields[name] ?? []),
@@ -86,7 +87,67 @@ function buildModelInfo(model: Model, datamodel: DMMF.Datamodel, problems: Schem
     encrypted,
     relations,
     uniques: keys.uniqueInputs,
+    ...(scope === undefined ? {} : { scope }),
   };
+}
+
+/**
+ * The model's key scope from the `scope:` options of its encrypted fields, which must all name the same
+ * source (a model's values are under one scope's keys, so a row's fields can be shredded together).
+ */
+function modelScope(annotations: ReadonlyMap<string, EncryptedAnnotation>, model: ModelContext, report: Report): ModelScope | undefined {
+  const entries = [...annotations];
+  const scoped = entries.find(([, a]) => a.scope !== undefined);
+  if (scoped === undefined) return undefined;
+  const [firstField, { scope: name = '' }] = scoped;
+  const disagreeing = entries.find(([, a]) => a.scope !== name);
+  if (disagreeing !== undefined) {
+    const [field, annotation] = disagreeing;
+    report(
+      'SCOPE_DISAGREES',
+      field,
+      annotation.scope === undefined
+        ? `\`${firstField}\` is encrypted under \`scope: ${name}\` but \`${field}\` names no scope; every encrypted field of a model is under the same scope.`
+        : `\`${firstField}\` names \`scope: ${name}\` but \`${field}\` names \`scope: ${annotation.scope}\`; every encrypted field of a model is under the same scope.`,
+      `Write \`scope: ${name}\` in every \`@encrypted\` of the model (or in none).`,
+    );
+    return undefined;
+  }
+  if (name === REQUEST_SCOPE) {
+    if (model.byName.has(REQUEST_SCOPE)) {
+      report('SCOPE_REQUEST_AMBIGUOUS', firstField, `\`scope: ${REQUEST_SCOPE}\` means the request's scope, but the model also has a field named \`${REQUEST_SCOPE}\`.`, `Rename the field \`${REQUEST_SCOPE}\` (\`@map\` keeps its column) to scope by it, or to scope by the request.`);
+      return undefined;
+    }
+    return { source: 'request' };
+  }
+  const target = model.byName.get(name);
+  const fix = `Name a required String, Int or BigInt field that is neither encrypted nor a blind index, e.g. \`tenantId String\`, or write \`scope: ${REQUEST_SCOPE}\`.`;
+  if (target === undefined) {
+    report('SCOPE_FIELD_MISSING', firstField, `\`scope: ${name}\` names a field the model does not have.`, fix);
+    return undefined;
+  }
+  if (target.kind !== 'scalar' || target.isList || !isScopeFieldType(target.type)) {
+    report('SCOPE_FIELD_TYPE', firstField, `\`scope: ${name}\` names a field of type ${describeType(target)}; a scope is a String, Int or BigInt.`, fix);
+    return undefined;
+  }
+  if (model.annotations.has(name)) {
+    report('SCOPE_FIELD_ENCRYPTED', firstField, `\`scope: ${name}\` names a field that is itself @encrypted; the scope must be readable to choose the key.`, fix);
+    return undefined;
+  }
+  const owner = model.indexOwners.get(name);
+  if (owner !== undefined) {
+    report('SCOPE_FIELD_IS_BLIND_INDEX', firstField, `\`scope: ${name}\` names the blind index of \`${owner}\`.`, fix);
+    return undefined;
+  }
+  if (!target.isRequired) {
+    report('SCOPE_FIELD_OPTIONAL', firstField, `\`scope: ${name}\` names an optional field; a row without a scope has no key to be encrypted under.`, `Make it required: \`${name} ${target.type}\`.`);
+    return undefined;
+  }
+  return { source: 'field', field: name, dbName: model.fields[name]?.dbName ?? name, type: target.type };
+}
+
+function isScopeFieldType(type: string): type is ScopeFieldType {
+  return (SCOPE_FIELD_TYPES as readonly string[]).includes(type);
 }
 
 /** The model's keys and indexes, as sets of field names. */

@@ -31,6 +31,20 @@ export const SCHEMA_PROBLEM_CODES = {
   HASH_FIELD_REQUIRED: 'HASH_FIELD_REQUIRED',
   /** The index field is `@unique` but `hashBytes` is below 16: colliding distinct values would be rejected. */
   HASH_BYTES_TOO_SHORT_FOR_UNIQUE: 'HASH_BYTES_TOO_SHORT_FOR_UNIQUE',
+  /** The encrypted fields of a model name different scopes, or some name one and others none. */
+  SCOPE_DISAGREES: 'SCOPE_DISAGREES',
+  /** `scope:` names a field the model does not have. */
+  SCOPE_FIELD_MISSING: 'SCOPE_FIELD_MISSING',
+  /** `scope:` names a field that is not a `String`, `Int` or `BigInt` scalar (a list, a relation, an enum...). */
+  SCOPE_FIELD_TYPE: 'SCOPE_FIELD_TYPE',
+  /** `scope:` names an optional field: a row without a scope could not be written under any scope's key. */
+  SCOPE_FIELD_OPTIONAL: 'SCOPE_FIELD_OPTIONAL',
+  /** `scope:` names a field that is itself `@encrypted`: the scope must be readable to choose the key. */
+  SCOPE_FIELD_ENCRYPTED: 'SCOPE_FIELD_ENCRYPTED',
+  /** `scope:` names the blind index field of an encrypted field. */
+  SCOPE_FIELD_IS_BLIND_INDEX: 'SCOPE_FIELD_IS_BLIND_INDEX',
+  /** `scope: request` on a model that has a field named `request`: which one was meant cannot be told. */
+  SCOPE_REQUEST_AMBIGUOUS: 'SCOPE_REQUEST_AMBIGUOUS',
 } as const;
 
 export type SchemaProblemCode = keyof typeof SCHEMA_PROBLEM_CODES;
