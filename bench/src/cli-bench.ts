@@ -16,17 +16,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { createFieldCipher, localAesKeyring } from '@prisma-kms/field-crypto';
+import { positiveIntegerFlag } from './flags';
 import { withScratchDatabases } from './scratch-databases';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i === -1 ? undefined : Number(process.argv[i + 1]);
-  return value !== undefined && Number.isSafeInteger(value) && value > 0 ? value : fallback;
-}
-
-const rows = flag('rows', 1_000_000);
-const batchSize = flag('batch-size', 1000);
-const concurrency = flag('concurrency', 4);
+const rows = positiveIntegerFlag('rows', 1_000_000);
+const batchSize = positiveIntegerFlag('batch-size', 1000);
+const concurrency = positiveIntegerFlag('concurrency', 4);
 const withWriter = process.argv.includes('--writer');
 const encryptOnly = process.argv.includes('--encrypt-only');
 
