@@ -183,3 +183,31 @@ describe('the cipher with scopes', () => {
     expect(e.message).not.toContain('bad');
   });
 });
+
+describe('a cold read across many scopes', () => {
+  it('Precondition: at most maxConcurrentKeyringCalls keyring calls are in flight; the rest wait their turn and all values decrypt', async () => {
+    const storage = memoryKeyStorage();
+    const { store: writer } = scopedStore(storage);
+    const cipher = createFieldCipher({ keyStore: writer });
+    const items = Array.from({ length: 40 }, (_, i) => ({ value: `user-${i}@example.com`, field: email, scope: `user-${i}` }));
+    const stored = await cipher.encryptMany(items);
+
+    const gated = keyring();
+    const reader = createKeyStore({ name: 'app', storage, keyring: gated, maxConcurrentKeyringCalls: 6 });
+    gated.close();
+    const reading = createFieldCipher({ keyStore: reader }).decryptMany(stored.map((value) => ({ value, field: email })));
+    for (let tick = 0; tick < 20; tick += 1) await new Promise((resolve) => setImmediate(resolve));
+    expect(gated.decryptCalls).toBe(6);
+    gated.open();
+    expect(await reading).toEqual(items.map((item) => item.value));
+    expect(gated.decryptCalls).toBe(40);
+  });
+
+  it('Precondition: maxConcurrentKeyringCalls must be a positive integer', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => createKeyStore({ name: 'app', storage: memoryKeyStorage(), keyring: keyring(), maxConcurrentKeyringCalls: bad })).toThrow(
+        /maxConcurrentKeyringCalls must be a positive integer/,
+      );
+    }
+  });
+});

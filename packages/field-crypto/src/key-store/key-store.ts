@@ -21,6 +21,7 @@ import { insertKeyVersion, keyVersionRows, nextVersion, scopeWasShredded, type K
 import { LoadedKeyVersion } from './key-version';
 import { APPLICATION_SCOPE, checkScope, keyringOfScope } from './scope';
 import { KeyStoreError, KeyStoreErrorReason, isKeyStoreError } from './errors';
+import { KeyringCallLimiter } from './keyring-call-limiter';
 
 /** Defaults: 10 minutes, 1,000 key versions, failed lookups remembered for 5 seconds. */
 export const DEFAULT_KEY_CACHE_LIMITS: KeyCacheLimits = Object.freeze({ ttlMs: 10 * 60_000, maxEntries: 1000, negativeTtlMs: 5_000 });
@@ -58,9 +59,17 @@ export interface KeyStoreOptions {
    * this configuration, never the database's say. Called on every key load (not per value).
    */
   readonly scopeKeyring?: (scope: string) => KeyringNode | undefined;
+  /**
+   * The most keyring calls (KMS Decrypt to load a key version, GenerateDataKey to create one) in flight
+   * at once; more wait their turn. Default 16. A cold read across many scopes needs one call per scope.
+   */
+  readonly maxConcurrentKeyringCalls?: number;
   /** Clock, for tests of the TTL. */
   readonly now?: () => number;
 }
+
+/** The default of {@link KeyStoreOptions.maxConcurrentKeyringCalls}. */
+export const DEFAULT_MAX_CONCURRENT_KEYRING_CALLS = 16;
 
 /** Counters since the store was created. */
 export interface KeyStoreStats {
@@ -158,6 +167,10 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       throw new KeyStoreError(KeyStoreErrorReason.INVALID_INPUT, `cache.${name} must be a ${name === 'maxEntries' ? 'positive' : 'non-negative'} number`);
     }
   }
+  const maxCalls = options.maxConcurrentKeyringCalls;
+  if (maxCalls !== undefined && (!Number.isSafeInteger(maxCalls) || maxCalls < 1)) {
+    throw new KeyStoreError(KeyStoreErrorReason.INVALID_INPUT, 'maxConcurrentKeyringCalls must be a positive integer');
+  }
   return new Store(options, limits, createKeys === 'on-first-write');
 }
 
@@ -190,6 +203,7 @@ class Store implements KeyStore {
   readonly #current: KeyCache<string, Current>;
   readonly #indexers: KeyCache<string, ScopeIndexer>;
   readonly #stats = { storageReads: 0, keyUnwraps: 0, keysCreated: 0 };
+  readonly #keyringCalls: KeyringCallLimiter;
   // Loaders bound once: the cache is asked once per value, and a closure per call costs on that path.
   readonly #loadVersion = (id: number) => this.#load(id);
   readonly #findCurrentVersion = (scope: string) => this.#findCurrent(scope);
@@ -202,6 +216,7 @@ class Store implements KeyStore {
     this.#keyName = options.keyName ?? DEFAULT_KEY_NAME;
     this.#createKeys = createKeys;
     this.#scopeKeyring = options.scopeKeyring;
+    this.#keyringCalls = new KeyringCallLimiter(options.maxConcurrentKeyringCalls ?? DEFAULT_MAX_CONCURRENT_KEYRING_CALLS);
     const now = options.now ?? Date.now;
     // A shredded key never comes back: remember that for the full TTL (a column of shredded values then
     // costs one storage read per key version per TTL, and no KMS call).
@@ -282,7 +297,7 @@ class Store implements KeyStore {
       for (const row of active) {
         this.#checkIdentity(row, key);
         this.#stats.keyUnwraps += 1;
-        bytes.set(row.version, await unwrapKey(keyring, row));
+        bytes.set(row.version, await this.#keyringCalls.run(() => unwrapKey(keyring, row)));
       }
     } catch (e) {
       for (const b of bytes.values()) b.fill(0);
@@ -318,7 +333,8 @@ class Store implements KeyStore {
   }
 
   async #create(key: KeyIdentity, rows: readonly KeyRow[]) {
-    const created = await insertKeyVersion(this.storage, keyringOfScope(this.keyring, this.#scopeKeyring, key.scope), key, nextVersion(rows));
+    const keyring = keyringOfScope(this.keyring, this.#scopeKeyring, key.scope);
+    const created = await this.#keyringCalls.run(() => insertKeyVersion(this.storage, keyring, key, nextVersion(rows)));
     if (created) this.#stats.keysCreated += 1;
     return created;
   }
@@ -348,7 +364,7 @@ class Store implements KeyStore {
     }
     const keyring = keyringOfScope(this.keyring, this.#scopeKeyring, row.scope);
     this.#stats.keyUnwraps += 1;
-    return new LoadedKeyVersion(id, await unwrapKey(keyring, row), row.scope);
+    return new LoadedKeyVersion(id, await this.#keyringCalls.run(() => unwrapKey(keyring, row)), row.scope);
   }
 
   async #read<T>(read: () => Promise<T>): Promise<T> {
