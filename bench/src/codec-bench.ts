@@ -86,6 +86,11 @@ interface InterleavedTimings {
   readonly us: (name: string) => number;
   /** Median over rounds of the ratio a/b within the same round: robust to load that drifts between rounds. */
   readonly pairedRatio: (a: string, b: string) => number;
+  /**
+   * The same over the process's CPU time instead of wall time: what the work costs, without the time
+   * the scheduler gave other processes (on a shared, loaded machine most of the wall time).
+   */
+  readonly pairedCpuRatio: (a: string, b: string) => number;
 }
 
 /**
@@ -102,20 +107,28 @@ async function timeInterleaved(cases: readonly (SyncCase | BatchCase)[], timing:
     else for (let i = 0; i < calls; i++) c.run();
   };
   for (const c of cases) await runCalls(c, callsFor(c, timing.warmup));
-  const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  const wall = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+  const cpu = new Map<string, number[]>(cases.map((c) => [c.name, []]));
   for (let round = 0; round < timing.rounds; round++) {
     for (const c of cases) {
       const calls = callsFor(c, timing.batch);
       const start = process.hrtime.bigint();
+      const startCpu = process.cpuUsage();
       await runCalls(c, calls);
+      const { user, system } = process.cpuUsage(startCpu);
       const elapsed = Number(process.hrtime.bigint() - start) / 1000;
-      samples.get(c.name)?.push(elapsed / (calls * valuesPerCall(c)));
+      wall.get(c.name)?.push(elapsed / (calls * valuesPerCall(c)));
+      cpu.get(c.name)?.push((user + system) / (calls * valuesPerCall(c)));
     }
   }
-  const of = (name: string): number[] => samples.get(name) ?? [];
+  const paired = (samples: Map<string, number[]>, a: string, b: string): number => {
+    const base = samples.get(b) ?? [];
+    return median((samples.get(a) ?? []).map((value, round) => value / (base[round] ?? Number.NaN)));
+  };
   return {
-    us: (name) => median(of(name)),
-    pairedRatio: (a, b) => median(of(a).map((value, round) => value / (of(b)[round] ?? Number.NaN))),
+    us: (name) => median(wall.get(name) ?? []),
+    pairedRatio: (a, b) => paired(wall, a, b),
+    pairedCpuRatio: (a, b) => paired(cpu, a, b),
   };
 }
 
@@ -262,8 +275,12 @@ export async function benchCodec(): Promise<BenchRow[]> {
   );
   /** The paired ratios, in the rounds of `from`, of the cases `${prefix} enc${suffix}` and `${prefix} dec${suffix}` to cloak's. */
   const pairedWithCloak = (prefix: string, suffix = '', from = timings): string => {
-    const ratio = (kind: 'enc' | 'dec'): string => `${from.pairedRatio(`${prefix} ${kind}${suffix}`, `cloak ${kind}`).toFixed(2)}x`;
-    return `x cloak paired per round: enc ${ratio('enc')}, dec ${ratio('dec')}`;
+    const ratio = (kind: 'enc' | 'dec', of: InterleavedTimings['pairedRatio']): string =>
+      `${of(`${prefix} ${kind}${suffix}`, `cloak ${kind}`).toFixed(2)}x`;
+    return (
+      `x cloak paired per round: enc ${ratio('enc', from.pairedRatio)}, dec ${ratio('dec', from.pairedRatio)}` +
+      ` (CPU time: enc ${ratio('enc', from.pairedCpuRatio)}, dec ${ratio('dec', from.pairedCpuRatio)})`
+    );
   };
 
   const us = timings.us;
