@@ -39,7 +39,8 @@ const MIN_COMPACT_BASE64_LENGTH = Math.ceil(COMPACT_OVERHEAD_BYTES / 3) * 4;
 export function classifyCompactValue(value: string): CompactValueClass {
   if (typeof value !== 'string' || !startsLikeCompact(value) || !BASE64_LOOSE.test(value)) return NOT_COMPACT;
   if (value.length % 4 !== 0) return damaged('base64-length');
-  if (/=[^=]|={3}/.test(value) || !hasCanonicalPadding(value)) return damaged('base64-padding');
+  // BASE64_LOOSE leaves '=' only at the end: what is left to refuse is more than two, or stray bits.
+  if (value.endsWith('===') || !hasCanonicalPadding(value)) return damaged('base64-padding');
   if (value.length < MIN_COMPACT_BASE64_LENGTH) return damaged('truncated');
   const bytes = Buffer.from(value, 'base64');
   if (bytes.length < COMPACT_OVERHEAD_BYTES) return damaged('truncated');
