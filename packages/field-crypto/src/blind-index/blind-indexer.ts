@@ -69,11 +69,25 @@ export interface BlindIndexer {
  * ```
  */
 export function createBlindIndexer(keys: IndexKeySet): BlindIndexer {
+  return openBlindIndexer(keys).indexer;
+}
+
+/**
+ * An indexer and a way to wipe it: `wipe` zeroes the per-field keys it derived, and from then on the
+ * indexer throws INDEX_KEY_EVICTED instead of computing with zeroed keys (an index under a zero key
+ * would be written silently and never match). The key store uses it for its per-scope indexers.
+ * @internal
+ */
+export function openBlindIndexer(keys: IndexKeySet): { readonly indexer: BlindIndexer; wipe(): void } {
   // Fail now, not on the first query, if the set was not made by loadIndexKeys.
   for (const version of keys.versions) indexKeyBytes(keys, version);
   const fieldKeys = new Map<string, Buffer>();
+  let wiped = false;
 
   function fieldKey(version: number, ref: FieldRef): Buffer {
+    if (wiped) {
+      throw new BlindIndexError(BlindIndexErrorReason.INDEX_KEY_EVICTED, 'this indexer was evicted from the key cache: get it again from keyStore.blindIndexer(scope)', ref);
+    }
     const id = `${version}:${ref.model.length}:${ref.model}:${ref.field}`;
     let key = fieldKeys.get(id);
     if (key === undefined) {
@@ -88,7 +102,7 @@ export function createBlindIndexer(keys: IndexKeySet): BlindIndexer {
     return formatIndexValue(version, digest.subarray(0, bytes));
   }
 
-  return Object.freeze({
+  const indexer: BlindIndexer = Object.freeze({
     currentVersion: keys.current,
     versions: keys.versions,
     compute(ref: FieldRef, value: string, options: BlindIndexComputeOptions): string {
@@ -106,6 +120,14 @@ export function createBlindIndexer(keys: IndexKeySet): BlindIndexer {
       return parsed !== undefined && parsed.version === keys.current && parsed.bytes === (options.bytes ?? INDEX_BYTES.default);
     },
   });
+  return {
+    indexer,
+    wipe() {
+      wiped = true;
+      for (const key of fieldKeys.values()) key.fill(0);
+      fieldKeys.clear();
+    },
+  };
 }
 
 /** Validates the options and the value; returns the index length in bytes. */

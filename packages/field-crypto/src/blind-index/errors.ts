@@ -24,6 +24,11 @@ export const BlindIndexErrorReason = {
    * or an invisible character (a look-alike of another value). The message says which rule, never the character.
    */
   UNSAFE_IDENTIFIER: 'UNSAFE_IDENTIFIER',
+  /**
+   * A scope's indexer (`keyStore.blindIndexer(scope)`) was used after the key store's cache evicted it and
+   * zeroed its keys: ask the key store again, and use the indexer at once instead of keeping it.
+   */
+  INDEX_KEY_EVICTED: 'INDEX_KEY_EVICTED',
 } as const;
 
 export type BlindIndexErrorReason = (typeof BlindIndexErrorReason)[keyof typeof BlindIndexErrorReason];
@@ -37,6 +42,7 @@ const CODE_OF_REASON: Record<BlindIndexErrorReason, FieldCryptoErrorCode> = {
   INVALID_OPTIONS: FieldCryptoErrorCode.CONFIGURATION,
   INVALID_VALUE: FieldCryptoErrorCode.ENCRYPTION_FAILED,
   UNSAFE_IDENTIFIER: FieldCryptoErrorCode.ENCRYPTION_FAILED,
+  INDEX_KEY_EVICTED: FieldCryptoErrorCode.CONFIGURATION,
 };
 
 /**

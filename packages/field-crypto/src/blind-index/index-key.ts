@@ -213,6 +213,24 @@ export async function loadIndexKeys(
 }
 
 /**
+ * An index key set over key bytes already held (a key store's `blind-index` rows, unwrapped and checked
+ * by the key store): the current version is the highest. The set takes the buffers as they are; their
+ * owner zeroes them. Internal: never exported from the package.
+ * @internal
+ */
+export function indexKeySetOf(keys: ReadonlyMap<number, Buffer>): IndexKeySet {
+  const highestFirst = [...keys.keys()].sort((a, b) => b - a);
+  if (highestFirst.length === 0) throw new BlindIndexError(BlindIndexErrorReason.INDEX_KEY_VERSIONS, 'no index key was given');
+  for (const version of highestFirst) assertVersion(version);
+  for (const key of keys.values()) {
+    if (key.length !== INDEX_KEY_BYTES) throw new BlindIndexError(BlindIndexErrorReason.INDEX_KEY_LENGTH, `an index key is ${INDEX_KEY_BYTES} bytes long`);
+  }
+  const set: IndexKeySet = Object.freeze({ current: highestFirst[0]!, versions: Object.freeze(highestFirst) });
+  keyMaterial.set(set, new Map(keys));
+  return set;
+}
+
+/**
  * Splits the text of an index key file or variable into messages: one per line, blank lines and lines
  * starting with `#` ignored. Pure, for the CLI and the extension's configuration.
  *

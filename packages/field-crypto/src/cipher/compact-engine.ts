@@ -29,17 +29,17 @@ export class CompactEngine {
     return { kind: 'compact', keyVersionId, wrappingKeys: [keyVersionRef(keyVersionId)] };
   }
 
-  /** Base64 compact value of `plaintext`: a string on a warm key cache, else a promise. */
-  encrypt(plaintext: Uint8Array, scheme: CompactFieldScheme): string | Promise<string> {
+  /** Base64 compact value of `plaintext` under the current key of `scope` (default: the application's): a string on a warm key cache, else a promise. */
+  encrypt(plaintext: Uint8Array, scheme: CompactFieldScheme, scope?: string): string | Promise<string> {
     let version: LoadedKeyVersion | Promise<LoadedKeyVersion>;
     try {
-      version = this.#keyStore.currentKeyVersion();
+      version = this.#keyStore.currentKeyVersion(scope);
     } catch (e) {
       throw locate(e, scheme.field);
     }
     if (version instanceof Promise) {
       return version.then(
-        (loaded) => (loaded.destroyed ? this.encrypt(plaintext, scheme) : this.#seal(loaded, plaintext, scheme)),
+        (loaded) => (loaded.destroyed ? this.encrypt(plaintext, scheme, scope) : this.#seal(loaded, plaintext, scheme)),
         (e: unknown) => Promise.reject(locate(e, scheme.field)),
       );
     }

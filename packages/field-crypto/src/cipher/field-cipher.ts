@@ -111,10 +111,16 @@ export interface CipherStats {
   readonly failedUnwrapRecalls: number;
 }
 
-/** One value and the field it belongs to. */
+/** One value, the field it belongs to and, for writes, the key scope it is encrypted under. */
 export interface FieldValue {
   readonly value: string;
   readonly field: FieldRef;
+  /**
+   * The key scope of a write (a tenant or user id): the value is written as a compact value under the
+   * scope's current key version (`keyStore.currentKeyVersion(scope)`). `''` or absent: the application's
+   * key, as without scopes. Ignored by decrypt: a value names its own key version.
+   */
+  readonly scope?: string;
 }
 
 /**
@@ -123,8 +129,11 @@ export interface FieldValue {
  * key-store version (format `'compact'`, bound by its per-field key); reads accept both.
  */
 export interface FieldCipher {
-  /** Encrypts one value for `field`: base64 (standard, padded) of one Encryption SDK message or compact value. */
-  encrypt(plaintext: string, field: FieldRef): Promise<string>;
+  /**
+   * Encrypts one value for `field`: base64 (standard, padded) of one Encryption SDK message or compact
+   * value. With a `scope` (see {@link FieldValue.scope}): a compact value under that scope's key.
+   */
+  encrypt(plaintext: string, field: FieldRef, scope?: string): Promise<string>;
   /** Decrypts a value read from `field`; fails if it was written for another field (context check). */
   decrypt(ciphertext: string, field: FieldRef): Promise<string>;
   /** {@link FieldCipher.encrypt} for many values; order preserved; concurrent cache misses share keyring calls. */
@@ -274,8 +283,8 @@ class Cipher implements FieldCipher {
     return Object.freeze({ ...this.#counters });
   }
 
-  encrypt(plaintext: string, field: FieldRef): Promise<string> {
-    return settle(() => this.#encryptOne(plaintext, field));
+  encrypt(plaintext: string, field: FieldRef, scope?: string): Promise<string> {
+    return settle(() => this.#encryptOne(plaintext, field, scope));
   }
 
   decrypt(ciphertext: string, field: FieldRef): Promise<string> {
@@ -283,7 +292,7 @@ class Cipher implements FieldCipher {
   }
 
   encryptMany(items: ReadonlyArray<FieldValue>): Promise<string[]> {
-    return this.#many(items, (item) => this.#encryptOne(item.value, item.field));
+    return this.#many(items, (item) => this.#encryptOne(item.value, item.field, item.scope));
   }
 
   decryptMany(items: ReadonlyArray<FieldValue>): Promise<string[]> {
@@ -321,14 +330,19 @@ class Cipher implements FieldCipher {
   }
 
   /** Encrypts one value: synchronously on a warm cache (fast codec), else a promise. */
-  #encryptOne(plaintext: string, field: FieldRef): string | Promise<string> {
+  #encryptOne(plaintext: string, field: FieldRef, scope: string | undefined): string | Promise<string> {
     const scheme = this.#scheme(field);
     if (typeof plaintext !== 'string') {
       throw new EncryptionError('only strings can be encrypted', { model: field.model, field: field.field });
     }
+    // A scope needs a key store's scope keys: a standalone message under the application's keyring would
+    // silently escape the scope (no shredding, no BYOK), so it is refused, never written.
+    if (scope !== undefined && scope !== '' && !this.#writesCompact) {
+      throw new ConfigurationError("a value with a key scope is written as a compact value: use format 'compact' with a keyStore", { model: field.model, field: field.field });
+    }
     const bytes = Buffer.from(plaintext, 'utf8');
     if (this.#writesCompact && this.#compact) {
-      const encoded = this.#compact.encrypt(bytes, scheme);
+      const encoded = this.#compact.encrypt(bytes, scheme, scope);
       return typeof encoded === 'string' ? this.#encrypted(encoded, true) : encoded.then((value) => this.#encrypted(value, true));
     }
     try {

@@ -1,7 +1,8 @@
 /**
  * The errors of the key store. They are {@link FieldCryptoError}s with the package-wide code closest to
  * their kind (so a caller handling decryption failures handles an unknown key version too), plus a
- * `reason` from a closed list and, when known, the key-version id. Never key material or a row's bytes.
+ * `reason` from a closed list and, when known, the key-version id and the key scope. Never key material
+ * or a row's bytes.
  */
 import { FieldCryptoError, FieldCryptoErrorCode } from '../errors';
 
@@ -13,7 +14,14 @@ export const KeyStoreErrorReason = {
   KEY_VERSION_RETIRED: 'KEY_VERSION_RETIRED',
   /** No active key version to write with: create one from the control plane (`prisma-kms keys create`). */
   NO_ACTIVE_KEY: 'NO_ACTIVE_KEY',
-  /** A row's key material does not decrypt with the keyring (wrong keyring, no permission, tampered, KMS failed). */
+  /** The key scope was crypto-shredded: its values can never be decrypted again, and it takes no new ones. */
+  KEY_SCOPE_SHREDDED: 'KEY_SCOPE_SHREDDED',
+  /** A key scope is not a valid scope string (empty where a scope is needed, too long, control characters). */
+  INVALID_SCOPE: 'INVALID_SCOPE',
+  /**
+   * A row's key material does not decrypt with the keyring (wrong keyring, no permission, tampered, KMS
+   * failed, a BYOK key disabled or revoked), or the keyring could not wrap a new key version.
+   */
   KEY_ROW_UNREADABLE: 'KEY_ROW_UNREADABLE',
   /** A row decrypted, but its encryption context or length is not that of the row (moved, swapped or forged). */
   KEY_ROW_MISMATCH: 'KEY_ROW_MISMATCH',
@@ -31,6 +39,8 @@ const CODE_OF_REASON: Record<KeyStoreErrorReason, FieldCryptoErrorCode> = {
   KEY_VERSION_UNKNOWN: FieldCryptoErrorCode.DECRYPTION_FAILED,
   KEY_VERSION_RETIRED: FieldCryptoErrorCode.DECRYPTION_FAILED,
   NO_ACTIVE_KEY: FieldCryptoErrorCode.ENCRYPTION_FAILED,
+  KEY_SCOPE_SHREDDED: FieldCryptoErrorCode.DECRYPTION_FAILED,
+  INVALID_SCOPE: FieldCryptoErrorCode.CONFIGURATION,
   KEY_ROW_UNREADABLE: FieldCryptoErrorCode.KEYRING_FAILED,
   KEY_ROW_MISMATCH: FieldCryptoErrorCode.ENCRYPTION_CONTEXT_MISMATCH,
   STORAGE_FAILED: FieldCryptoErrorCode.KEYRING_FAILED,
@@ -43,6 +53,8 @@ export interface KeyStoreErrorOptions {
   readonly model?: string;
   readonly field?: string;
   readonly keyVersionId?: number;
+  /** The key scope (`''` is the application's key). */
+  readonly scope?: string;
   readonly cause?: unknown;
 }
 
@@ -63,18 +75,30 @@ export interface KeyStoreErrorOptions {
 export class KeyStoreError extends FieldCryptoError {
   readonly reason: KeyStoreErrorReason;
   readonly keyVersionId: number | undefined;
+  /** The key scope the failure is about, when known (`''` is the application's key). */
+  readonly scope: string | undefined;
+  /** The message without its location prefix, to re-locate the error (`at`). */
+  readonly #detail: string;
 
   constructor(reason: KeyStoreErrorReason, message: string, options: KeyStoreErrorOptions = {}) {
-    super(CODE_OF_REASON[reason], options.keyVersionId === undefined ? message : `key version ${options.keyVersionId}: ${message}`, options);
+    super(CODE_OF_REASON[reason], `${keyPrefix(options)}${message}`, options);
     this.reason = reason;
     this.keyVersionId = options.keyVersionId;
+    this.scope = options.scope;
+    this.#detail = message;
   }
 
   /** The same failure, naming the field whose value needed the key (errors are cached without one). */
   at(model: string, field: string): KeyStoreError {
-    const original = this.keyVersionId === undefined ? this.message : this.message.slice(`key version ${this.keyVersionId}: `.length);
-    return new KeyStoreError(this.reason, original, { model, field, keyVersionId: this.keyVersionId, cause: this.cause });
+    return new KeyStoreError(this.reason, this.#detail, { model, field, keyVersionId: this.keyVersionId, scope: this.scope, cause: this.cause });
   }
+}
+
+/** `key version 7 (scope "t1"): `, `scope "t1": `, or nothing. JSON quoting: a scope has no control characters, but may have quotes. */
+function keyPrefix({ keyVersionId, scope }: KeyStoreErrorOptions): string {
+  const scoped = scope === undefined || scope === '' ? '' : `scope ${JSON.stringify(scope)}`;
+  if (keyVersionId === undefined) return scoped === '' ? '' : `${scoped}: `;
+  return scoped === '' ? `key version ${keyVersionId}: ` : `key version ${keyVersionId} (${scoped}): `;
 }
 
 /**

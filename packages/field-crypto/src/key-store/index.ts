@@ -1,6 +1,17 @@
 /** The key store: key versions in the application's database, wrapped by the user's keyring. */
-export { createKeyStore, DEFAULT_KEY_CACHE_LIMITS, type KeyStore, type KeyStoreOptions, type KeyStoreStats } from './key-store';
-export { keyStoreAdmin, EXPORT_FORMAT, type KeyStoreAdmin, type KeyStoreAdminOptions, type KeyStoreExport, type KeyVersionInfo, type ImportResult } from './key-store-admin';
+export { createKeyStore, DEFAULT_KEY_CACHE_LIMITS, type KeyStore, type KeyStoreOptions, type KeyStoreStats, type KeyScopeOptions } from './key-store';
+export { APPLICATION_SCOPE, MAX_SCOPE_LENGTH, scopeProblem } from './scope';
+export {
+  keyStoreAdmin,
+  EXPORT_FORMAT,
+  type KeyStoreAdmin,
+  type KeyStoreAdminOptions,
+  type KeyStoreExport,
+  type KeyVersionInfo,
+  type ImportResult,
+  type CreateKeyRequest,
+  type ShredResult,
+} from './key-store-admin';
 export { memoryKeyStorage, type KeyStoreStorage } from './key-store-storage';
 export { ROW_CONTEXT_KEYS, DEFAULT_KEY_NAME, KEY_PURPOSES, KEY_STATUSES, type KeyRow, type KeyPurpose, type KeyStatus, type KeySelector } from './key-row';
 export { KEY_VERSION_BYTES } from './key-material';

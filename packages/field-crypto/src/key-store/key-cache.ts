@@ -31,11 +31,17 @@ export class KeyCache<K, V extends Destroyable> {
   readonly #now: () => number;
   /** Whether a load failure is worth remembering (not a transient one such as a database outage). */
   readonly #remember: (error: unknown) => boolean;
+  /** Whether a failure is final (a shredded key): remembered for the full TTL instead of the negative TTL. */
+  readonly #final: (error: unknown) => boolean;
 
-  constructor(limits: KeyCacheLimits, options: { now?: () => number; rememberFailure?: (error: unknown) => boolean } = {}) {
+  constructor(
+    limits: KeyCacheLimits,
+    options: { now?: () => number; rememberFailure?: (error: unknown) => boolean; finalFailure?: (error: unknown) => boolean } = {},
+  ) {
     this.#limits = limits;
     this.#now = options.now ?? Date.now;
     this.#remember = options.rememberFailure ?? (() => true);
+    this.#final = options.finalFailure ?? (() => false);
   }
 
   /** The cached value (synchronously), a remembered failure (thrown), or a promise of one load shared by all callers. */
@@ -57,7 +63,8 @@ export class KeyCache<K, V extends Destroyable> {
       },
       (error: unknown) => {
         if (this.#entries.get(key)?.state === 'loading') {
-          if (this.#remember(error)) this.#store(key, { state: 'failed', error, expiresAt: this.#now() + this.#limits.negativeTtlMs });
+          const ttl = this.#final(error) ? this.#limits.ttlMs : this.#limits.negativeTtlMs;
+          if (this.#remember(error)) this.#store(key, { state: 'failed', error, expiresAt: this.#now() + ttl });
           else this.#entries.delete(key);
         }
         throw error;
@@ -65,6 +72,19 @@ export class KeyCache<K, V extends Destroyable> {
     );
     this.#entries.set(key, { state: 'loading', promise });
     return promise;
+  }
+
+  /**
+   * Caches a value obtained another way (a key version just created, whose bytes are at hand), unless a
+   * load of the key is in flight (that load wins). Returns whether it was stored; if not, the caller keeps
+   * ownership of `value`.
+   */
+  set(key: K, value: V): boolean {
+    const entry = this.#entries.get(key);
+    if (entry?.state === 'loading') return false;
+    if (entry) this.#drop(key, entry);
+    this.#store(key, { state: 'ready', value, expiresAt: this.#now() + this.#limits.ttlMs });
+    return true;
   }
 
   /** Forgets one key (e.g. after retire), destroying its value. */

@@ -6,14 +6,19 @@
  */
 import { KeyStoreError, KeyStoreErrorReason } from './errors';
 import { isKeyVersionId } from '../compact/compact-layout';
+import { scopeProblem } from './scope';
 
-/** What a key version is for. Field keys encrypt compact values; blind-index keys are for later use. */
+/** What a key version is for. Field keys encrypt compact values; blind-index keys are the HMAC keys of a scope's blind indexes. */
 export type KeyPurpose = 'field' | 'blind-index';
-/** `active` versions are readable (the newest is written with); `retired` ones are refused. */
-export type KeyStatus = 'active' | 'retired';
+/**
+ * `active` versions are readable (the newest is written with); `retired` ones are refused; `shredded`
+ * ones are tombstones of a crypto-shredded scope: id, scope, purpose and version kept, key material gone
+ * for good (`material` is empty), so a value under them gets a typed error naming the scope.
+ */
+export type KeyStatus = 'active' | 'retired' | 'shredded';
 
 export const KEY_PURPOSES: readonly KeyPurpose[] = ['field', 'blind-index'];
-export const KEY_STATUSES: readonly KeyStatus[] = ['active', 'retired'];
+export const KEY_STATUSES: readonly KeyStatus[] = ['active', 'retired', 'shredded'];
 
 /** One stored key version, as storage keeps it. */
 export interface KeyRow {
@@ -26,10 +31,10 @@ export interface KeyRow {
   /** 1, 2, ... per key name, purpose and scope. */
   readonly version: number;
   readonly purpose: KeyPurpose;
-  /** Empty for the application's key; a tenant or user id once scopes exist. */
+  /** Empty for the application's key; else a scope (a tenant or user id, see `scopeProblem`). */
   readonly scope: string;
   readonly status: KeyStatus;
-  /** Base64 Encryption SDK message of the 32 key bytes. */
+  /** Base64 Encryption SDK message of the 32 key bytes; empty once the row is shredded. */
   readonly material: string;
   readonly createdAt: Date;
 }
@@ -80,8 +85,14 @@ function rowProblem(row: KeyRow): string | undefined {
   if (!Number.isSafeInteger(row.version) || row.version < 1) return 'version must be a positive integer';
   if (!KEY_PURPOSES.includes(row.purpose)) return `purpose must be one of ${KEY_PURPOSES.join(', ')}`;
   if (typeof row.scope !== 'string') return 'scope must be a string';
+  const badScope = row.scope === '' ? undefined : scopeProblem(row.scope);
+  if (badScope) return `scope ${badScope}`;
   if (!KEY_STATUSES.includes(row.status)) return `status must be one of ${KEY_STATUSES.join(', ')}`;
-  if (typeof row.material !== 'string' || row.material === '') return 'material must be a base64 message';
+  if (typeof row.material !== 'string') return 'material must be a string';
+  // A tombstone holds nothing; a live row always holds a message (an empty one would be a row shredded by hand).
+  if (row.status === 'shredded' ? row.material !== '' : row.material === '') {
+    return row.status === 'shredded' ? 'a shredded row holds no material' : 'material must be a base64 message';
+  }
   if (!(row.createdAt instanceof Date) || Number.isNaN(row.createdAt.getTime())) return 'createdAt must be a date';
   return undefined;
 }

@@ -5,8 +5,8 @@
 import type { KeyPurpose, KeyRow, KeyStatus } from './key-row';
 
 /**
- * The five operations the key store needs. Implementations return rows as stored (the key store
- * checks them) and never log or transform `material`.
+ * The operations the key store needs. Implementations return rows as stored (the key store checks
+ * them) and never log or transform `material`.
  */
 export interface KeyStoreStorage {
   /** The row with this key-version id in this store, or undefined. */
@@ -17,8 +17,19 @@ export interface KeyStoreStorage {
   list(keyStore: string): Promise<KeyRow[]>;
   /** Inserts a row; false (nothing written) when its id or its (key name, purpose, scope, version) is taken. */
   insert(row: KeyRow): Promise<boolean>;
-  /** Sets a row's status; false when the row does not exist. */
+  /** Sets a row's status; false when the row does not exist or is shredded (a tombstone never changes). */
   setStatus(keyStore: string, id: number, status: KeyStatus): Promise<boolean>;
+  /**
+   * Crypto-shreds a scope: in ONE atomic storage call, every row of the scope that is not yet shredded
+   * (every key name, purpose and version) becomes a tombstone, `status = 'shredded'` and `material = ''`,
+   * keeping its id, scope, purpose and version. Returns how many rows changed. Never called with `''`.
+   */
+  shred(keyStore: string, scope: string): Promise<number>;
+  /**
+   * Every version (any status) of one key name, purpose and scope. Optional: without it the key store
+   * filters `list`, which reads the whole store (fine for a few scopes, slow for thousands).
+   */
+  versions?(keyStore: string, keyName: string, purpose: KeyPurpose, scope: string): Promise<KeyRow[]>;
 }
 
 /**
@@ -57,9 +68,21 @@ export function memoryKeyStorage(initial: readonly KeyRow[] = []): KeyStoreStora
     },
     setStatus: async (keyStore, id, status) => {
       const row = rows.get(slot(keyStore, id));
-      if (!row) return false;
+      if (!row || row.status === 'shredded') return false;
       rows.set(slot(keyStore, id), { ...row, status });
       return true;
     },
+    shred: async (keyStore, scope) => {
+      let changed = 0;
+      for (const [key, row] of rows) {
+        if (row.keyStore === keyStore && row.scope === scope && row.status !== 'shredded') {
+          rows.set(key, { ...row, status: 'shredded', material: '' });
+          changed += 1;
+        }
+      }
+      return changed;
+    },
+    versions: async (keyStore, keyName, purpose, scope) =>
+      [...rows.values()].filter((r) => r.keyStore === keyStore && r.keyName === keyName && r.purpose === purpose && r.scope === scope),
   };
 }

@@ -42,6 +42,8 @@ function counting(storage: KeyStoreStorage): KeyStoreStorage & { reads: number }
     list: storage.list,
     insert: storage.insert,
     setStatus: storage.setStatus,
+    shred: storage.shred,
+    versions: (...a: Parameters<NonNullable<KeyStoreStorage['versions']>>) => ((counted.reads += 1), storage.versions!(...a)),
   };
   return counted;
 }
@@ -177,8 +179,8 @@ describe('control plane', () => {
     const exported = JSON.stringify(await admin.exportKeys());
     const restoredStorage = memoryKeyStorage();
     const restored = keyStoreAdmin({ name: 'app', storage: restoredStorage, keyring: keyring() });
-    expect(await restored.importKeys(exported)).toEqual({ imported: 1, unchanged: 0 });
-    expect(await restored.importKeys(exported)).toEqual({ imported: 0, unchanged: 1 });
+    expect(await restored.importKeys(exported)).toEqual({ imported: 1, unchanged: 0, refusedShredded: 0 });
+    expect(await restored.importKeys(exported)).toEqual({ imported: 0, unchanged: 1, refusedShredded: 0 });
     const original = await createKeyStore({ name: 'app', storage: memoryKeyStorage((await admin.exportKeys()).rows.map((r) => ({ ...r, createdAt: new Date(r.createdAt) }))), keyring: keyring() }).keyVersion(id);
     const back = await createKeyStore({ name: 'app', storage: restoredStorage, keyring: keyring() }).keyVersion(id);
     expect(back.fieldKey(Buffer.from('x')).equals(original.fieldKey(Buffer.from('x')))).toBe(true);

@@ -1,20 +1,41 @@
 /**
  * The data plane of the key store: finds key versions for the cipher. A key version is loaded on first
  * use (one storage read, one keyring Decrypt) and kept in memory for the TTL, so KMS is called once per
- * key version per process per TTL, whatever the table's size or age. It never creates keys: that is the
- * control plane's job (./key-store-admin.ts).
+ * key version per process per TTL, whatever the table's size or age.
+ *
+ * Keys are per scope (a tenant, a user; `''` is the application's key). Reads find the key from the value
+ * (value -> key-version id -> row -> scope), so a query across scopes works. A scope's rows are wrapped and
+ * unwrapped by `scopeKeyring(scope)` when it returns a keyring (BYOK), else by the store's keyring, and by
+ * nothing else. The application's key is only ever created by the control plane (./key-store-admin.ts);
+ * a scope's keys too, unless `scopes.createKeys` is `'on-first-write'`.
  */
 import { KeyringNode } from '@aws-crypto/client-node';
 import { isKeyVersionId } from '../compact/compact-layout';
+import { openBlindIndexer, type BlindIndexer } from '../blind-index/blind-indexer';
+import { indexKeySetOf } from '../blind-index/index-key';
 import { KeyCache, type KeyCacheLimits } from './key-cache';
 import { unwrapKey } from './key-material';
-import { checkRow, DEFAULT_KEY_NAME, type KeyPurpose } from './key-row';
+import { checkRow, DEFAULT_KEY_NAME, type KeyRow } from './key-row';
 import type { KeyStoreStorage } from './key-store-storage';
+import { insertKeyVersion, keyVersionRows, nextVersion, type KeyIdentity } from './key-version-rows';
 import { LoadedKeyVersion } from './key-version';
+import { APPLICATION_SCOPE, checkScope, keyringOfScope } from './scope';
 import { KeyStoreError, KeyStoreErrorReason, isKeyStoreError } from './errors';
 
 /** Defaults: 10 minutes, 1,000 key versions, failed lookups remembered for 5 seconds. */
 export const DEFAULT_KEY_CACHE_LIMITS: KeyCacheLimits = Object.freeze({ ttlMs: 10 * 60_000, maxEntries: 1000, negativeTtlMs: 5_000 });
+
+/** How scope keys come to exist. */
+export interface KeyScopeOptions {
+  /**
+   * `'never'` (default): every scope's key is created from the control plane (`admin.createKeyVersion({ scope })`);
+   * a write to a scope without an active key fails with NO_ACTIVE_KEY naming the scope.
+   * `'on-first-write'`: the first write to a scope creates version 1 of its field key (and the first use of
+   * its blind indexer, of its index key), wrapped by `scopeKeyring(scope)` or the store's keyring. Per-user
+   * scopes cannot be created ahead. Never for the application's key, never for a shredded scope.
+   */
+  readonly createKeys?: 'never' | 'on-first-write';
+}
 
 /** Options of {@link createKeyStore}. */
 export interface KeyStoreOptions {
@@ -28,16 +49,27 @@ export interface KeyStoreOptions {
   readonly keyName?: string;
   /** Cache limits; see {@link DEFAULT_KEY_CACHE_LIMITS}. */
   readonly cache?: Partial<KeyCacheLimits>;
+  /** Whether scope keys are created on first write. Default `{ createKeys: 'never' }`. */
+  readonly scopes?: KeyScopeOptions;
+  /**
+   * Bring your own key: the keyring of a scope whose rows are wrapped by a KMS key of its own (the
+   * customer's), or undefined for the store's keyring. A row of scope S is unwrapped ONLY with
+   * `scopeKeyring(S)` when it returns one, else ONLY with `keyring`: which key belongs to which scope is
+   * this configuration, never the database's say. Called on every key load (not per value).
+   */
+  readonly scopeKeyring?: (scope: string) => KeyringNode | undefined;
   /** Clock, for tests of the TTL. */
   readonly now?: () => number;
 }
 
 /** Counters since the store was created. */
 export interface KeyStoreStats {
-  /** Storage reads (get by id, latest active). */
+  /** Storage reads (get by id, latest active, versions of a key). */
   readonly storageReads: number;
   /** Key versions unwrapped by the keyring (KMS Decrypt calls with a KMS keyring). */
   readonly keyUnwraps: number;
+  /** Key versions this process created on first write (`scopes.createKeys: 'on-first-write'`). */
+  readonly keysCreated: number;
 }
 
 /**
@@ -53,11 +85,36 @@ export interface KeyStore {
   readonly name: string;
   readonly keyring: KeyringNode;
   readonly storage: KeyStoreStorage;
-  /** The key version `id`, synchronously when cached; rejects with a KeyStoreError when unknown, retired or unreadable. */
+  /**
+   * The key version `id`, synchronously when cached; rejects with a KeyStoreError when unknown, retired,
+   * shredded (KEY_SCOPE_SHREDDED, remembered for the TTL) or unreadable (e.g. a revoked BYOK key).
+   */
   keyVersion(id: number): LoadedKeyVersion | Promise<LoadedKeyVersion>;
-  /** The newest active version of the key written with; NO_ACTIVE_KEY when there is none. */
-  currentKeyVersion(): LoadedKeyVersion | Promise<LoadedKeyVersion>;
-  /** Forgets every cached key version (zeroing it) and every remembered failure. */
+  /**
+   * The newest active version of the field key of `scope` (default `''`, the application's key), created
+   * on first write when configured. NO_ACTIVE_KEY (naming the scope) when there is none, KEY_SCOPE_SHREDDED
+   * for a shredded scope, INVALID_SCOPE for a bad scope string.
+   *
+   * @example
+   * ```ts
+   * const version = await keyStore.currentKeyVersion('tenant-42'); // version.scope === 'tenant-42'
+   * ```
+   */
+  currentKeyVersion(scope?: string): LoadedKeyVersion | Promise<LoadedKeyVersion>;
+  /**
+   * The blind indexer of `scope` (`''`: the application's index key in the store), from the scope's
+   * `blind-index` rows: writes use the newest active version, `computeAll` every active one. Created on
+   * first use when configured; cached like key versions. Use it at once: once the cache evicts it, it
+   * throws INDEX_KEY_EVICTED rather than compute with zeroed keys.
+   *
+   * @example
+   * ```ts
+   * const indexer = await keyStore.blindIndexer('tenant-42');
+   * const emailHash = indexer.compute({ model: 'User', field: 'email' }, email, { normalize: ['lowercase'] });
+   * ```
+   */
+  blindIndexer(scope: string): BlindIndexer | Promise<BlindIndexer>;
+  /** Forgets every cached key version and indexer (zeroing them) and every remembered failure. */
   clear(): void;
   readonly stats: KeyStoreStats;
 }
@@ -67,7 +124,14 @@ export interface KeyStore {
  *
  * @example
  * ```ts
- * const keyStore = createKeyStore({ name: 'app', storage: memoryKeyStorage(), keyring, cache: { ttlMs: 60_000 } });
+ * const keyStore = createKeyStore({
+ *   name: 'app',
+ *   storage: memoryKeyStorage(),
+ *   keyring,
+ *   cache: { ttlMs: 60_000 },
+ *   scopes: { createKeys: 'on-first-write' },
+ *   scopeKeyring: (scope) => (scope === 'acme' ? kmsKeyring({ generatorKeyId: acmeKeyArn }) : undefined),
+ * });
  * ```
  */
 export function createKeyStore(options: KeyStoreOptions): KeyStore {
@@ -78,7 +142,14 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
     throw new KeyStoreError(KeyStoreErrorReason.INVALID_INPUT, 'createKeyStore needs a keyring (an Encryption SDK KeyringNode)');
   }
   if (!options.storage || typeof options.storage.get !== 'function' || typeof options.storage.latestActive !== 'function') {
-    throw new KeyStoreError(KeyStoreErrorReason.INVALID_INPUT, 'createKeyStore needs a storage (get, latestActive, list, insert, setStatus)');
+    throw new KeyStoreError(KeyStoreErrorReason.INVALID_INPUT, 'createKeyStore needs a storage (get, latestActive, list, insert, setStatus, shred)');
+  }
+  const createKeys = options.scopes?.createKeys ?? 'never';
+  if (createKeys !== 'never' && createKeys !== 'on-first-write') {
+    throw new KeyStoreError(KeyStoreErrorReason.INVALID_INPUT, "scopes.createKeys must be 'never' or 'on-first-write'");
+  }
+  if (options.scopeKeyring !== undefined && typeof options.scopeKeyring !== 'function') {
+    throw new KeyStoreError(KeyStoreErrorReason.INVALID_INPUT, 'scopeKeyring must be a function (scope) => KeyringNode | undefined');
   }
   const { ttlMs, maxEntries, negativeTtlMs } = { ...DEFAULT_KEY_CACHE_LIMITS, ...options.cache };
   const limits: KeyCacheLimits = { ttlMs, maxEntries, negativeTtlMs };
@@ -87,7 +158,7 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
       throw new KeyStoreError(KeyStoreErrorReason.INVALID_INPUT, `cache.${name} must be a ${name === 'maxEntries' ? 'positive' : 'non-negative'} number`);
     }
   }
-  return new Store(options, limits);
+  return new Store(options, limits, createKeys === 'on-first-write');
 }
 
 /** The pointer to the version written with: nothing to wipe. */
@@ -96,26 +167,47 @@ interface Current {
   destroy(): void;
 }
 
+/** A cached per-scope indexer and the key bytes behind it, zeroed together on eviction. */
+interface ScopeIndexer {
+  readonly indexer: BlindIndexer;
+  destroy(): void;
+}
+
+/** Attempts at creating a scope's first key version (another process may win each one, then we use its row). */
+const CREATE_ATTEMPTS = 4;
+
+const isShredded = (e: unknown) => isKeyStoreError(e) && e.reason === KeyStoreErrorReason.KEY_SCOPE_SHREDDED;
+
 class Store implements KeyStore {
   readonly name: string;
   readonly keyring: KeyringNode;
   readonly storage: KeyStoreStorage;
   readonly #keyName: string;
+  readonly #createKeys: boolean;
+  readonly #scopeKeyring: ((scope: string) => KeyringNode | undefined) | undefined;
   readonly #versions: KeyCache<number, LoadedKeyVersion>;
-  readonly #current: KeyCache<KeyPurpose, Current>;
-  readonly #stats = { storageReads: 0, keyUnwraps: 0 };
+  /** Current field-key version per scope. */
+  readonly #current: KeyCache<string, Current>;
+  readonly #indexers: KeyCache<string, ScopeIndexer>;
+  readonly #stats = { storageReads: 0, keyUnwraps: 0, keysCreated: 0 };
   // Loaders bound once: the cache is asked once per value, and a closure per call costs on that path.
   readonly #loadVersion = (id: number) => this.#load(id);
-  readonly #findCurrentVersion = () => this.#findCurrent();
+  readonly #findCurrentVersion = (scope: string) => this.#findCurrent(scope);
+  readonly #loadScopeIndexer = (scope: string) => this.#loadIndexer(scope);
 
-  constructor(options: KeyStoreOptions, limits: KeyCacheLimits) {
+  constructor(options: KeyStoreOptions, limits: KeyCacheLimits, createKeys: boolean) {
     this.name = options.name;
     this.keyring = options.keyring;
     this.storage = options.storage;
     this.#keyName = options.keyName ?? DEFAULT_KEY_NAME;
+    this.#createKeys = createKeys;
+    this.#scopeKeyring = options.scopeKeyring;
     const now = options.now ?? Date.now;
-    this.#versions = new KeyCache(limits, { now });
-    this.#current = new KeyCache(limits, { now });
+    // A shredded key never comes back: remember that for the full TTL (a column of shredded values then
+    // costs one storage read per key version per TTL, and no KMS call).
+    this.#versions = new KeyCache(limits, { now, finalFailure: isShredded });
+    this.#current = new KeyCache(limits, { now, finalFailure: isShredded });
+    this.#indexers = new KeyCache(limits, { now, finalFailure: isShredded });
   }
 
   get stats(): KeyStoreStats {
@@ -126,44 +218,133 @@ class Store implements KeyStore {
     return this.#versions.get(id, this.#loadVersion);
   }
 
-  currentKeyVersion(): LoadedKeyVersion | Promise<LoadedKeyVersion> {
-    const current = this.#current.get('field', this.#findCurrentVersion);
+  currentKeyVersion(scope: string = APPLICATION_SCOPE): LoadedKeyVersion | Promise<LoadedKeyVersion> {
+    const current = this.#current.get(scope, this.#findCurrentVersion);
     if (current instanceof Promise) return current.then((pointer) => this.keyVersion(pointer.id));
     return this.keyVersion(current.id);
+  }
+
+  blindIndexer(scope: string): BlindIndexer | Promise<BlindIndexer> {
+    const cached = this.#indexers.get(scope, this.#loadScopeIndexer);
+    return cached instanceof Promise ? cached.then((entry) => entry.indexer) : cached.indexer;
   }
 
   clear(): void {
     this.#versions.clear();
     this.#current.clear();
+    this.#indexers.clear();
   }
 
-  async #findCurrent(): Promise<Current> {
-    const row = await this.#read(() => this.storage.latestActive(this.name, this.#keyName, 'field', ''));
-    if (!row) {
-      throw new KeyStoreError(
-        KeyStoreErrorReason.NO_ACTIVE_KEY,
-        `the key store "${this.name}" has no active version of key "${this.#keyName}": create one with \`prisma-kms keys create\``,
-      );
+  async #findCurrent(scope: string): Promise<Current> {
+    checkScope(scope, { allowApplication: true });
+    const key: KeyIdentity = { keyStore: this.name, keyName: this.#keyName, purpose: 'field', scope };
+    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt += 1) {
+      const row = await this.#read(() => this.storage.latestActive(this.name, this.#keyName, 'field', scope));
+      if (row) return { id: row.id, destroy: () => undefined };
+      if (scope === APPLICATION_SCOPE) throw this.#noActiveKey(key);
+      const rows = await this.#read(() => keyVersionRows(this.storage, key));
+      this.#refuseCreation(key, rows);
+      const created = await this.#create(key, rows);
+      if (created) {
+        const loaded = new LoadedKeyVersion(created.row.id, created.bytes, scope);
+        if (!this.#versions.set(created.row.id, loaded)) loaded.destroy();
+        return { id: created.row.id, destroy: () => undefined };
+      }
+      // Lost the race (another process inserted this version): the next round reads its row.
     }
-    return { id: row.id, destroy: () => undefined };
+    throw new KeyStoreError(KeyStoreErrorReason.CONFLICT, 'could not create the first key version of this scope: concurrent writers', { scope });
+  }
+
+  async #loadIndexer(scope: string): Promise<ScopeIndexer> {
+    checkScope(scope, { allowApplication: true });
+    const key: KeyIdentity = { keyStore: this.name, keyName: this.#keyName, purpose: 'blind-index', scope };
+    for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt += 1) {
+      const rows = await this.#read(() => keyVersionRows(this.storage, key));
+      const active = rows.filter((r) => checkRow(r).status === 'active');
+      if (active.length > 0) return this.#indexerOf(key, active);
+      if (scope === APPLICATION_SCOPE) throw this.#noActiveKey(key);
+      this.#refuseCreation(key, rows);
+      const created = await this.#create(key, rows);
+      if (created) return this.#indexerFromBytes(new Map([[created.row.version, created.bytes]]));
+    }
+    throw new KeyStoreError(KeyStoreErrorReason.CONFLICT, 'could not create the first index key of this scope: concurrent writers', { scope });
+  }
+
+  /** Unwraps every active index-key row of a scope (one keyring Decrypt each) into an indexer. */
+  async #indexerOf(key: KeyIdentity, active: readonly KeyRow[]): Promise<ScopeIndexer> {
+    const keyring = keyringOfScope(this.keyring, this.#scopeKeyring, key.scope);
+    const bytes = new Map<number, Buffer>();
+    try {
+      for (const row of active) {
+        this.#checkIdentity(row, key);
+        this.#stats.keyUnwraps += 1;
+        bytes.set(row.version, await unwrapKey(keyring, row));
+      }
+    } catch (e) {
+      for (const b of bytes.values()) b.fill(0);
+      throw e;
+    }
+    return this.#indexerFromBytes(bytes);
+  }
+
+  #indexerFromBytes(bytes: Map<number, Buffer>): ScopeIndexer {
+    const { indexer, wipe } = openBlindIndexer(indexKeySetOf(bytes));
+    return {
+      indexer,
+      destroy: () => {
+        wipe();
+        for (const b of bytes.values()) b.fill(0);
+      },
+    };
+  }
+
+  /** A storage answer must be about the key asked for: a storage that returns other rows is not trusted. */
+  #checkIdentity(row: KeyRow, key: KeyIdentity): void {
+    if (row.keyStore !== key.keyStore || row.keyName !== key.keyName || row.purpose !== key.purpose || row.scope !== key.scope) {
+      throw new KeyStoreError(KeyStoreErrorReason.KEY_ROW_MISMATCH, 'the storage returned a row of another key', { keyVersionId: row.id, scope: key.scope });
+    }
+  }
+
+  /** Why no key version may be created for a scope without an active one: shredded, all retired, or not configured. */
+  #refuseCreation(key: KeyIdentity, rows: readonly KeyRow[]): void {
+    if (rows.some((r) => r.status === 'shredded')) {
+      throw new KeyStoreError(KeyStoreErrorReason.KEY_SCOPE_SHREDDED, 'the key scope was shredded: it takes no new values', { scope: key.scope });
+    }
+    if (!this.#createKeys || rows.length > 0) throw this.#noActiveKey(key);
+  }
+
+  async #create(key: KeyIdentity, rows: readonly KeyRow[]) {
+    const created = await insertKeyVersion(this.storage, keyringOfScope(this.keyring, this.#scopeKeyring, key.scope), key, nextVersion(rows));
+    if (created) this.#stats.keysCreated += 1;
+    return created;
+  }
+
+  #noActiveKey({ keyName, purpose, scope }: KeyIdentity): KeyStoreError {
+    const what = purpose === 'field' ? `key "${keyName}"` : `${purpose} key "${keyName}"`;
+    const create = scope === APPLICATION_SCOPE ? '`prisma-kms keys create`' : `\`prisma-kms keys create --scope\`, or scopes: { createKeys: 'on-first-write' }`;
+    return new KeyStoreError(KeyStoreErrorReason.NO_ACTIVE_KEY, `the key store "${this.name}" has no active version of ${what}: create one with ${create}`, scope === APPLICATION_SCOPE ? {} : { scope });
   }
 
   async #load(id: number): Promise<LoadedKeyVersion> {
     if (!isKeyVersionId(id)) throw new KeyStoreError(KeyStoreErrorReason.KEY_VERSION_UNKNOWN, 'not a key-version id');
     const row = await this.#read(() => this.storage.get(this.name, id));
-    const where = { keyVersionId: id };
     if (!row || row.id !== id || row.keyStore !== this.name) {
-      throw new KeyStoreError(KeyStoreErrorReason.KEY_VERSION_UNKNOWN, `the key store "${this.name}" has no such key version (restore it from a key export)`, where);
+      throw new KeyStoreError(KeyStoreErrorReason.KEY_VERSION_UNKNOWN, `the key store "${this.name}" has no such key version (restore it from a key export)`, { keyVersionId: id });
     }
     checkRow(row);
+    const where = { keyVersionId: id, scope: row.scope };
     if (row.purpose !== 'field') {
       throw new KeyStoreError(KeyStoreErrorReason.KEY_VERSION_UNKNOWN, `the key version is a ${row.purpose} key, not a field key`, where);
+    }
+    if (row.status === 'shredded') {
+      throw new KeyStoreError(KeyStoreErrorReason.KEY_SCOPE_SHREDDED, 'the key scope was shredded: values under this key version can never be decrypted', where);
     }
     if (row.status === 'retired') {
       throw new KeyStoreError(KeyStoreErrorReason.KEY_VERSION_RETIRED, 'the key version is retired; activate it again to read its values', where);
     }
+    const keyring = keyringOfScope(this.keyring, this.#scopeKeyring, row.scope);
     this.#stats.keyUnwraps += 1;
-    return new LoadedKeyVersion(id, await unwrapKey(this.keyring, row));
+    return new LoadedKeyVersion(id, await unwrapKey(keyring, row), row.scope);
   }
 
   async #read<T>(read: () => Promise<T>): Promise<T> {

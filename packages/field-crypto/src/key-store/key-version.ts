@@ -7,13 +7,16 @@ import type { Destroyable } from './key-cache';
 
 export class LoadedKeyVersion implements Destroyable {
   readonly id: number;
+  /** The key scope of the version (`''`: the application's key). */
+  readonly scope: string;
   readonly #key: Buffer;
   /** Keyed by the identity of the caller's HKDF info buffer (one per field scheme): no hashing per value. */
   readonly #fieldKeys = new Map<Uint8Array, Buffer>();
   #destroyed = false;
 
-  constructor(id: number, key: Buffer) {
+  constructor(id: number, key: Buffer, scope = '') {
     this.id = id;
+    this.scope = scope;
     this.#key = key;
   }
 

@@ -22,6 +22,8 @@ export interface PrismaKmsKeyRecord {
 }
 
 type KeyWhere = { keyStore: string; id: bigint };
+/** Tombstones never change: every update excludes them. */
+type NotShredded = { status: { not: 'shredded' } };
 
 /** The part of a Prisma model delegate (`prisma.prismaKmsKey`) the storage uses. */
 export interface PrismaKmsKeyDelegate {
@@ -30,9 +32,13 @@ export interface PrismaKmsKeyDelegate {
     where: { keyStore: string; keyName: string; purpose: string; scope: string; status: string };
     orderBy: { version: 'desc' };
   }): PromiseLike<PrismaKmsKeyRecord | null>;
-  findMany(args: { where: { keyStore: string } }): PromiseLike<PrismaKmsKeyRecord[]>;
+  findMany(args: { where: { keyStore: string } | { keyStore: string; keyName: string; purpose: string; scope: string } }): PromiseLike<PrismaKmsKeyRecord[]>;
   create(args: { data: PrismaKmsKeyRecord }): PromiseLike<unknown>;
-  updateMany(args: { where: KeyWhere; data: { status: string } }): PromiseLike<{ count: number }>;
+  updateMany(
+    args:
+      | { where: KeyWhere & NotShredded; data: { status: string } }
+      | { where: { keyStore: string; scope: string } & NotShredded; data: { status: 'shredded'; material: '' } },
+  ): PromiseLike<{ count: number }>;
 }
 
 /** Prisma's code for a unique constraint violation. */
@@ -63,7 +69,14 @@ export function prismaKeyStorage(delegate: PrismaKmsKeyDelegate): KeyStoreStorag
         throw e;
       }
     },
-    setStatus: async (keyStore, id, status) => (await delegate.updateMany({ where: { keyStore, id: BigInt(id) }, data: { status } })).count > 0,
+    setStatus: async (keyStore, id, status) =>
+      (await delegate.updateMany({ where: { keyStore, id: BigInt(id), status: { not: 'shredded' } }, data: { status } })).count > 0,
+    // One UPDATE statement: atomic on every provider, so a crash leaves the scope either whole or shredded.
+    shred: async (keyStore, scope) =>
+      (await delegate.updateMany({ where: { keyStore, scope, status: { not: 'shredded' } }, data: { status: 'shredded', material: '' } })).count,
+    // Served by the unique index (key_store, key_name, purpose, scope, version).
+    versions: async (keyStore, keyName, purpose, scope) =>
+      (await delegate.findMany({ where: { keyStore, keyName, purpose, scope } })).map((record) => toRow(record) as KeyRow),
   };
 }
 

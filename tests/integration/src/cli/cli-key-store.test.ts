@@ -118,7 +118,7 @@ describe.each<KeyStoreConfigOptions['provider']>(['sqlite', 'postgresql'])('pris
 
     const imported = await fx.run(['keys', 'import', '--file', 'keys.json', '--json']);
     expect(imported).toMatchObject({ status: 0, stderr: '' });
-    expect(JSON.parse(imported.stdout)).toEqual({ imported: 1, unchanged: 0 });
+    expect(JSON.parse(imported.stdout)).toEqual({ imported: 1, unchanged: 0, refusedShredded: 0 });
     expect(await readBack()).toEqual(VALUES);
     const rerun = await fx.run(['keys', 'import', '--file', 'keys.json']);
     expect(rerun).toMatchObject({ status: 0, stdout: '0 key-store rows imported, 1 already present\n' });

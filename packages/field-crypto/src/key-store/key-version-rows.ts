@@ -1,0 +1,61 @@
+/**
+ * Reading and adding the versions of one key (a key name, purpose and scope): shared by the control
+ * plane (create, rotate) and the data plane (scope keys created on first write), so both number
+ * versions, pick ids and wrap material the same way.
+ */
+import { randomInt } from 'node:crypto';
+import type { KeyringNode } from '@aws-crypto/client-node';
+import { MAX_KEY_VERSION_ID } from '../compact/compact-layout';
+import { KeyStoreError, KeyStoreErrorReason } from './errors';
+import { newKeyAndWrapping } from './key-material';
+import { checkRow, type KeyPurpose, type KeyRow } from './key-row';
+import type { KeyStoreStorage } from './key-store-storage';
+
+/** One logical key of a store. */
+export interface KeyIdentity {
+  readonly keyStore: string;
+  readonly keyName: string;
+  readonly purpose: KeyPurpose;
+  readonly scope: string;
+}
+
+/** Every version of the key, any status: `storage.versions` when the storage has it, else a filtered `list`. */
+export async function keyVersionRows(storage: KeyStoreStorage, key: KeyIdentity): Promise<KeyRow[]> {
+  if (storage.versions) return storage.versions(key.keyStore, key.keyName, key.purpose, key.scope);
+  const rows = await storage.list(key.keyStore);
+  return rows.filter((r) => r.keyName === key.keyName && r.purpose === key.purpose && r.scope === key.scope);
+}
+
+/** The version after the highest in `rows` (shredded and retired versions count: a version number is never reused). */
+export function nextVersion(rows: readonly KeyRow[]): number {
+  return Math.max(0, ...rows.map((r) => r.version)) + 1;
+}
+
+/**
+ * Wraps new key material under `keyring` and inserts version `version` of the key with a random id
+ * (random ids reveal nothing about how many keys exist, and need no counter row). Returns the row and,
+ * for the data plane, the key bytes (the caller zeroes them); undefined when the id or the version was
+ * taken (a concurrent writer, or a rare id collision): the caller re-reads and decides.
+ */
+export async function insertKeyVersion(storage: KeyStoreStorage, keyring: KeyringNode, key: KeyIdentity, version: number): Promise<{ row: KeyRow; bytes: Buffer } | undefined> {
+  const identity = { ...key, id: randomInt(1, MAX_KEY_VERSION_ID + 1), version };
+  let wrapped: { material: string; key: Buffer };
+  try {
+    wrapped = await newKeyAndWrapping(keyring, identity);
+  } catch (e) {
+    throw new KeyStoreError(KeyStoreErrorReason.KEY_ROW_UNREADABLE, 'the keyring could not wrap a new key version', { scope: key.scope, cause: e });
+  }
+  const row = checkRow({ ...identity, status: 'active', material: wrapped.material, createdAt: new Date() }, KeyStoreErrorReason.INVALID_INPUT);
+  let inserted: boolean;
+  try {
+    inserted = await storage.insert(row);
+  } catch (e) {
+    wrapped.key.fill(0);
+    throw new KeyStoreError(KeyStoreErrorReason.STORAGE_FAILED, `the key store "${key.keyStore}" could not insert a key version`, { scope: key.scope, cause: e });
+  }
+  if (!inserted) {
+    wrapped.key.fill(0);
+    return undefined;
+  }
+  return { row, bytes: wrapped.key };
+}
