@@ -12,6 +12,7 @@ import {
   memoryKeyStorage,
   type KeyPurpose,
   type KeyringNode,
+  type ImportResult,
   type KeyStoreAdmin,
   type KeyStoreStorage,
   type KeyVersionInfo,
@@ -251,7 +252,7 @@ export async function exportKeysCommand(flags: KeyStoreFlags & { readonly out: s
  * first imported into an in-memory copy of the store, which decrypts it with the keyring (one Decrypt
  * per row) and checks it against the rows there, and only then are the rows written to the store.
  */
-export async function importKeysCommand(flags: KeyStoreFlags & { readonly file: string }, cwd: string): Promise<{ imported: number; unchanged: number }> {
+export async function importKeysCommand(flags: KeyStoreFlags & { readonly file: string }, cwd: string): Promise<ImportResult> {
   const path = resolve(cwd, flags.file);
   let text: string;
   try {

@@ -102,7 +102,9 @@ export function registerKeyStoreCommands(keys: Command, io: Io): void {
     .option('--json', 'print the counts as JSON')
     .action(async (flags: KeyStoreFlags & { file: string; json?: boolean }) => {
       const done = await importKeysCommand(flags, io.cwd);
-      io.stdout.write(flags.json ? toJson(done) + '\n' : `${done.imported} key-store rows imported, ${done.unchanged} already present\n`);
+      // rows of a scope shredded since the export are never brought back: say how many were refused
+      const refused = done.refusedShredded > 0 ? `, ${done.refusedShredded} refused (their scope was shredded since the export)` : '';
+      io.stdout.write(flags.json ? toJson(done) + '\n' : `${done.imported} key-store rows imported, ${done.unchanged} already present${refused}\n`);
     });
 }
 

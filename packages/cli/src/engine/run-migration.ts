@@ -504,14 +504,15 @@ function batchPlanner(
  */
 async function refreshedFor(scopeKeys: ScopeKeys, work: readonly PlannedValue[], cipher: MigrationCipher): Promise<boolean> {
   const before = scopeKeys.current();
-  const ids: number[] = [];
-  for (const item of work) {
-    if (item.action !== 'reencrypt') continue;
-    const stored = cipher.inspect(item.value);
-    if (stored.kind === 'compact') ids.push(stored.keyVersionId);
+  // lazy: values are parsed only when the store may be re-read (rate-limited), and only up to the first unknown id
+  function* ids(): Generator<number> {
+    for (const item of work) {
+      if (item.action !== 'reencrypt') continue;
+      const stored = cipher.inspect(item.value);
+      if (stored.kind === 'compact') yield stored.keyVersionId;
+    }
   }
-  if (ids.length === 0) return false;
-  await scopeKeys.knowing(ids);
+  await scopeKeys.knowing(ids());
   return scopeKeys.current() !== before;
 }
 

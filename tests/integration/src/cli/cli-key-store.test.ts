@@ -201,7 +201,7 @@ describe.each<KeyStoreConfigOptions['provider']>(['sqlite', 'postgresql'])('pris
 
     const restored = await fx.run(['keys', 'import', '--file', 'three.json', '--json']);
     expect(restored.status).toBe(0);
-    expect(JSON.parse(restored.stdout)).toEqual({ imported: 3, unchanged: 0 });
+    expect(JSON.parse(restored.stdout)).toEqual({ imported: 3, unchanged: 0, refusedShredded: 0 });
     expect((await list()).map((v) => [v.version, v.status])).toEqual([
       [1, 'retired'],
       [2, 'active'],

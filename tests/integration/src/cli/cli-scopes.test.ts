@@ -11,9 +11,10 @@ import { KeyStoreErrorReason, type KeyStore } from '@prisma-kms/field-crypto';
 import { prismaKeyStorage } from '@prisma-kms/prisma';
 import type { Provider } from '../harness';
 import { CliFixture, newKey, typedInput } from './cli-test-kit';
-import { databaseFor } from './fixtures/config-factory';
+import { dialectFor, runMigration, selectTargets } from '@prisma-kms/cli';
+import { databaseFor, fieldMapFor } from './fixtures/config-factory';
 // Loaded here first so the CLI's config loader finds it in this process's module registry (see cli-key-store).
-import { appCipher, appKeyStore, scopeConfig, type ScopeConfigOptions } from './fixtures/scope-config';
+import { appCipher, appKeyStore, scopeConfig, SCOPE_KEY_STORE, type ScopeConfigOptions } from './fixtures/scope-config';
 
 const FACTORY = resolve(__dirname, 'fixtures', 'scope-config.ts');
 const TENANTS = ['t1', 't2', 't3'] as const;
@@ -49,7 +50,7 @@ function expectOk(result: { status: number | null; stdout: string; stderr: strin
   expect({ status: result.status, stderr: result.stderr, stdout: result.status === 0 ? '' : result.stdout.slice(0, 4000) }).toEqual({ status: 0, stderr: expect.any(String), stdout: '' });
 }
 
-describe.each<Provider>(['sqlite', 'postgresql'])('scoped models in the CLI on %s', (provider) => {
+describe.each<Provider>(['sqlite', 'postgresql', 'mysql'])('scoped models in the CLI on %s', (provider) => {
   let fx: CliFixture;
   let options: ScopeConfigOptions;
   /** What each row holds in plaintext, as the test and its writer last wrote it. */
@@ -203,6 +204,63 @@ describe.each<Provider>(['sqlite', 'postgresql'])('scoped models in the CLI on %
     }
   }, 300_000);
 
+  it('the scope column is part of the compare-and-set: a row whose scope changes between read and write is skipped, its values untouched; the rerun moves them', async () => {
+    const q = fx.db.raw.quote;
+    // 30 rows of t2 are re-assigned to t3 without re-encrypting (their values are now in the wrong scope)
+    const t2 = (await members()).filter((r) => r.tenant_id === 't2').slice(0, 30);
+    await fx.db.raw.query(`UPDATE ${q('tenant_members')} SET ${q('tenant_id')} = 't3' WHERE ${q('id')} IN (${t2.map(() => '?').join(', ')})`, t2.map((r) => r.id));
+    const client = databaseFor(provider, fx.db.url);
+    const storage = prismaKeyStorage(client.prismaKmsKey);
+    const store = appKeyStore(options, storage);
+    const moved = new Set<number>();
+    try {
+      const options_ = {
+        db: client,
+        dialect: dialectFor(provider),
+        cipher: appCipher(options, store),
+        command: 'rotate' as const,
+        batchSize: 10,
+        concurrency: 2,
+        checkpoints: null,
+        scopes: { readKeys: () => storage.list(SCOPE_KEY_STORE), blindIndexer: (scope: string) => store.blindIndexer(scope) },
+      };
+      const targets = selectTargets(fieldMapFor(provider) as never, { models: ['TenantMember'] });
+      const [first] = await runMigration(targets, {
+        ...options_,
+        beforeWrite: async ({ keys }) => {
+          // the application moves the batch's first row to t1 (scope column only) between the CLI's read and write
+          const id = Number(keys[0]![0]);
+          moved.add(id);
+          await fx.db.raw.query(`UPDATE ${q('tenant_members')} SET ${q('tenant_id')} = 't1' WHERE ${q('id')} = ?`, [id]);
+          expected.set(id, { ...expected.get(id)!, tenant: 't1' });
+        },
+      });
+      expect(moved.size).toBeGreaterThan(0);
+      expect(first).toMatchObject({ rowsSkipped: moved.size, rowsWritten: t2.length - moved.size, failureCount: 0, done: false });
+      const after = await members();
+      for (const id of moved) {
+        // skipped: the values written under t2's key are as they were, the row now says t1
+        const before = t2.find((r) => r.id === id)!;
+        expect(after.find((r) => r.id === id)).toMatchObject({ tenant_id: 't1', name: before.name, email: before.email });
+      }
+      for (const r of t2.filter((row) => !moved.has(row.id))) expected.set(r.id, { ...expected.get(r.id)!, tenant: 't3' });
+
+      const [second] = await runMigration(targets, options_);
+      expect(second).toMatchObject({ rowsWritten: moved.size, rowsSkipped: 0, done: true });
+      const keys = new Map((await storage.list(SCOPE_KEY_STORE)).map((v) => [v.id, v]));
+      const reader = appCipher(options, store);
+      for (const row of await members()) {
+        expect(row.tenant_id).toBe(expected.get(row.id)!.tenant);
+        for (const value of [row.email!, row.name!]) {
+          expect(keys.get((reader.inspect(value) as { keyVersionId: number }).keyVersionId)).toMatchObject({ scope: row.tenant_id, purpose: 'field' });
+        }
+        expect(await reader.decrypt(row.name!, NAME)).toBe(expected.get(row.id)!.name);
+      }
+    } finally {
+      await client.$disconnect();
+    }
+  }, 120_000);
+
   it('keys shred: a dry run changes nothing, no confirmation refuses, the typed scope id shreds with one audit line; that scope fails verify, the others pass', async () => {
     const before = await keyVersions();
     const t1Rows = before.filter((v) => v.scope === 't1');
@@ -223,6 +281,7 @@ describe.each<Provider>(['sqlite', 'postgresql'])('scoped models in the CLI on %
     expect(await keyVersions()).toEqual(before);
     expect((await fx.run(['keys', 'shred', '--scope', 'no-such-tenant', '--yes'])).status).toBe(2);
 
+    expectOk(await fx.run(['keys', 'export', '--out', 'before-shred.json']));
     const readBefore = await members();
     const shred = await fx.run(['keys', 'shred', '--scope', 't1', '--audit-log', 'shred-audit.log'], typedInput('t1'));
     expectOk(shred);
@@ -239,6 +298,11 @@ describe.each<Provider>(['sqlite', 'postgresql'])('scoped models in the CLI on %
     expect(after.filter((v) => v.scope === 't1').every((v) => v.status === 'shredded')).toBe(true);
     expect(after.filter((v) => v.scope !== 't1')).toEqual(before.filter((v) => v.scope !== 't1'));
     expect(await members()).toEqual(readBefore); // the data tables are not touched
+    // an export taken before the shred never brings the scope back: its rows are refused and counted
+    const restore = await fx.run(['keys', 'import', '--file', 'before-shred.json', '--json']);
+    expectOk(restore);
+    expect(JSON.parse(restore.stdout)).toEqual({ imported: 0, unchanged: before.length - t1Rows.length, refusedShredded: t1Rows.length });
+    expect(await keyVersions()).toEqual(after);
 
     const verify = await fx.run(['verify', '--model', 'TenantMember', '--json', '--quiet']);
     expect(verify.status).toBe(1);
