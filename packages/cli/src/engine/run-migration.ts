@@ -362,16 +362,32 @@ async function scanTable(
     classify,
     (column, stored) => indexer!.isCurrent(stored, hashOptions(column)),
   );
-  /** The blind index function of a batch: the config's indexer, or (scoped runs) each work item's scope's. */
-  const blindIndexFor = async (work: readonly PlannedValue[]): Promise<ComputeBlindIndex | undefined> => {
+  /**
+   * The blind index function of a batch: the config's indexer, or (scoped runs) entries computed here from
+   * each value's plaintext with its scope's indexer, scope by scope, each right after it is fetched (the
+   * application's key store may evict an indexer when a batch spans more scopes than its cache holds).
+   */
+  const blindIndexFor = async (work: readonly PlannedValue[], outcomes: readonly ValueOutcome[]): Promise<ComputeBlindIndex | undefined> => {
     if (!scoping) return blindIndex;
     const perScope = options.scopes?.blindIndexer;
     if (!perScope) return undefined;
-    const scopes = new Set(work.filter((w) => target.encrypted[w.column]!.blindIndex && w.scope !== undefined).map((w) => w.scope!));
-    const indexers = new Map<string, MigrationBlindIndexer>();
-    // the application's key store caches each scope's indexer: asking per batch costs no KMS call once warm
-    for (const scope of scopes) indexers.set(scope, await perScope.call(options.scopes, scope));
-    return (column, plaintext, scope) => indexers.get(scope!)!.compute(fieldOf(column), plaintext, hashOptions(column));
+    const byScope = new Map<string, Array<{ column: number; plaintext: string }>>();
+    work.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (!target.encrypted[item.column]!.blindIndex || item.scope === undefined || !outcome.ok) return;
+      const plaintext = item.action === 'encrypt' ? item.value : outcome.plaintext;
+      if (plaintext === undefined) return;
+      let items = byScope.get(item.scope);
+      if (!items) byScope.set(item.scope, (items = []));
+      items.push({ column: item.column, plaintext });
+    });
+    const entries = new Map<string, string>();
+    const slot = (scope: string, column: number, plaintext: string): string => JSON.stringify([scope, column, plaintext]);
+    for (const [scope, items] of byScope) {
+      const indexer = await perScope.call(options.scopes, scope);
+      for (const { column, plaintext } of items) entries.set(slot(scope, column, plaintext), indexer.compute(fieldOf(column), plaintext, hashOptions(column)));
+    }
+    return (column, plaintext, scope) => entries.get(slot(scope!, column, plaintext))!;
   };
 
   const report = (): void => {
@@ -435,7 +451,7 @@ async function scanTable(
     }
     if (phase.write && work.length > 0) {
       const outcomes = await transformValues(crypto, work, fieldOf);
-      const write = planner.write(batch.rows, work, outcomes, await blindIndexFor(work));
+      const write = planner.write(batch.rows, work, outcomes, await blindIndexFor(work, outcomes));
       write.failed.forEach(fail);
       if (write.rows.length > 0) {
         await options.beforeWrite?.({ model: target.model, keys: write.rows.map((row) => row.key) });

@@ -7,6 +7,7 @@ import { remainingTotal, type TableMigrationResult, type ValueFailure } from '..
 import type { TableVerifyResult } from '../engine/verify-values';
 import { MALFORMED_FAILURE } from '../engine/value-state';
 import { UNIQUE_CONFLICT_FAILURE } from '../engine/unique-violation';
+import { SCOPE_MISSING_FAILURE } from '../engine/plan-batch';
 
 /** JSON with bigint keys as strings and dates as ISO text. */
 export function toJson(value: unknown): string {
@@ -82,6 +83,9 @@ export function formatMigration(command: keyof typeof PAST_TENSE, results: reado
       'UNIQUE_CONFLICT rows were left as they were: their blind index entry equals another row\'s under a unique index (the same value twice, ' +
         'up to normalization). Resolve the duplicate, then run the command again.',
     );
+  }
+  if (results.some((r) => r.failures.some((f) => f.code === SCOPE_MISSING_FAILURE))) {
+    out.push('SCOPE_MISSING rows were left as they were: their scope column is NULL, so no scope\'s key can be chosen for their values. Set it, then run the command again.');
   }
   const left = results.reduce((n, r) => n + remainingTotal(r.remaining), 0);
   if (dryRun) out.push(left === 0 ? 'Nothing to do.' : `${left} values would need ${command}.`);
