@@ -8,7 +8,7 @@ import { KeyStoreError, KeyStoreErrorReason, isKeyStoreError } from './errors';
 import { unwrapKey } from './key-material';
 import { checkRow, DEFAULT_KEY_NAME, KEY_PURPOSES, type KeyPurpose, type KeyRow, type KeySelector, type KeyStatus } from './key-row';
 import type { KeyStoreStorage } from './key-store-storage';
-import { insertKeyVersion, keyVersionRows, nextVersion } from './key-version-rows';
+import { insertKeyVersion, keyVersionRows, nextVersion, scopeWasShredded } from './key-version-rows';
 import { checkScope, keyringOfScope } from './scope';
 
 /** A key version as `list` shows it: everything but the key material. */
@@ -138,8 +138,9 @@ export function keyStoreAdmin(options: KeyStoreAdminOptions): KeyStoreAdmin {
     const named = `key "${keyName}" (${purpose})`;
     for (let attempt = 0; attempt < INSERT_ATTEMPTS; attempt += 1) {
       const versions = await keyVersionRows(storage, key);
-      if (versions.length > 0 && versions.every((r) => r.status === 'shredded')) {
-        throw new KeyStoreError(KeyStoreErrorReason.KEY_SCOPE_SHREDDED, `${named} was shredded with its scope`, { scope });
+      // A shredded scope stays shredded: no new key of any purpose (a rotation would reopen it).
+      if (!versions.some((r) => r.status === 'active' || r.status === 'retired') && scope !== '' && (await scopeWasShredded(storage, key, versions))) {
+        throw new KeyStoreError(KeyStoreErrorReason.KEY_SCOPE_SHREDDED, `the scope of ${named} was shredded`, { scope });
       }
       if (mustExist && versions.length === 0) {
         throw new KeyStoreError(KeyStoreErrorReason.CONFLICT, `${named} has no version to rotate: create it first`, { scope });
@@ -167,15 +168,16 @@ export function keyStoreAdmin(options: KeyStoreAdminOptions): KeyStoreAdmin {
 
   async function shred(scopeArg: string, { dryRun = false }: { readonly dryRun?: boolean } = {}): Promise<ShredResult> {
     const scope = checkScope(scopeArg, { allowApplication: false });
-    const before = (await storage.list(name)).filter((r) => r.scope === scope);
+    const rowsOfScope = async () => (storage.scopeRows ? storage.scopeRows(name, scope) : (await storage.list(name)).filter((r) => r.scope === scope));
+    const before = await rowsOfScope();
     const live = before.filter((r) => r.status !== 'shredded').map(info).sort(byKeyThenVersion);
     if (dryRun) return { scope, rows: live };
     await storage.shred(name, scope);
     // Report what this call destroyed, including a version created between the listing and the shred.
     const wasShredded = new Set(before.filter((r) => r.status === 'shredded').map((r) => r.id));
     const statusBefore = new Map(before.map((r) => [r.id, r.status]));
-    const destroyed = (await storage.list(name))
-      .filter((r) => r.scope === scope && r.status === 'shredded' && !wasShredded.has(r.id))
+    const destroyed = (await rowsOfScope())
+      .filter((r) => r.status === 'shredded' && !wasShredded.has(r.id))
       .map((r) => ({ ...info(r), status: statusBefore.get(r.id) ?? 'active' }))
       .sort(byKeyThenVersion);
     return { scope, rows: destroyed };

@@ -30,6 +30,11 @@ export interface KeyStoreStorage {
    * filters `list`, which reads the whole store (fine for a few scopes, slow for thousands).
    */
   versions?(keyStore: string, keyName: string, purpose: KeyPurpose, scope: string): Promise<KeyRow[]>;
+  /**
+   * Every row of one scope (every key name, purpose, version and status), for `shred` and its dry run.
+   * Optional: without it the control plane filters `list` (the whole store, key material included).
+   */
+  scopeRows?(keyStore: string, scope: string): Promise<KeyRow[]>;
 }
 
 /**
@@ -82,6 +87,7 @@ export function memoryKeyStorage(initial: readonly KeyRow[] = []): KeyStoreStora
       }
       return changed;
     },
+    scopeRows: async (keyStore, scope) => [...rows.values()].filter((r) => r.keyStore === keyStore && r.scope === scope),
     versions: async (keyStore, keyName, purpose, scope) =>
       [...rows.values()].filter((r) => r.keyStore === keyStore && r.keyName === keyName && r.purpose === purpose && r.scope === scope),
   };

@@ -8,6 +8,7 @@ import { KMS } from '@aws-sdk/client-kms';
 import { describeOnKmsLocal, openKmsTarget, uniqueAlias, type KmsTarget } from '@prisma-kms/kms-local/testing';
 import { kmsKeyring } from '../keyrings/kms-keyring';
 import { rejection } from '../__tests__/rejection';
+import { countingStorage } from '../__tests__/counting-storage';
 import {
   createKeyStore,
   keyStoreAdmin,
@@ -34,19 +35,7 @@ const keyring = () => kmsKeyring({ generatorKeyId: keyArn, ...target.clientConfi
 const kmsDecrypts = () => target.calls()?.['Decrypt'] ?? 0;
 
 /** A storage that counts reads: the negative cache must keep them flat. */
-function counting(storage: KeyStoreStorage): KeyStoreStorage & { reads: number } {
-  const counted = {
-    reads: 0,
-    get: (s: string, id: number) => ((counted.reads += 1), storage.get(s, id)),
-    latestActive: (...a: Parameters<KeyStoreStorage['latestActive']>) => ((counted.reads += 1), storage.latestActive(...a)),
-    list: storage.list,
-    insert: storage.insert,
-    setStatus: storage.setStatus,
-    shred: storage.shred,
-    versions: (...a: Parameters<NonNullable<KeyStoreStorage['versions']>>) => ((counted.reads += 1), storage.versions!(...a)),
-  };
-  return counted;
-}
+const counting = (storage: KeyStoreStorage) => countingStorage(storage);
 
 async function storeWithOneKey({ now, ...cache }: { ttlMs?: number; maxEntries?: number; now?: () => number } = {}) {
   const storage = counting(memoryKeyStorage());

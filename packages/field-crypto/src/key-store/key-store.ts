@@ -17,7 +17,7 @@ import { KeyCache, type KeyCacheLimits } from './key-cache';
 import { unwrapKey } from './key-material';
 import { checkRow, DEFAULT_KEY_NAME, type KeyRow } from './key-row';
 import type { KeyStoreStorage } from './key-store-storage';
-import { insertKeyVersion, keyVersionRows, nextVersion, type KeyIdentity } from './key-version-rows';
+import { insertKeyVersion, keyVersionRows, nextVersion, scopeWasShredded, type KeyIdentity } from './key-version-rows';
 import { LoadedKeyVersion } from './key-version';
 import { APPLICATION_SCOPE, checkScope, keyringOfScope } from './scope';
 import { KeyStoreError, KeyStoreErrorReason, isKeyStoreError } from './errors';
@@ -240,10 +240,14 @@ class Store implements KeyStore {
     const key: KeyIdentity = { keyStore: this.name, keyName: this.#keyName, purpose: 'field', scope };
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt += 1) {
       const row = await this.#read(() => this.storage.latestActive(this.name, this.#keyName, 'field', scope));
-      if (row) return { id: row.id, destroy: () => undefined };
+      if (row) {
+        // The version's own row (read again by id) is bound to its scope by its context; this binds the pointer.
+        this.#checkIdentity(row, key);
+        return { id: row.id, destroy: () => undefined };
+      }
       if (scope === APPLICATION_SCOPE) throw this.#noActiveKey(key);
       const rows = await this.#read(() => keyVersionRows(this.storage, key));
-      this.#refuseCreation(key, rows);
+      await this.#refuseCreation(key, rows);
       const created = await this.#create(key, rows);
       if (created) {
         const loaded = new LoadedKeyVersion(created.row.id, created.bytes, scope);
@@ -263,7 +267,7 @@ class Store implements KeyStore {
       const active = rows.filter((r) => checkRow(r).status === 'active');
       if (active.length > 0) return this.#indexerOf(key, active);
       if (scope === APPLICATION_SCOPE) throw this.#noActiveKey(key);
-      this.#refuseCreation(key, rows);
+      await this.#refuseCreation(key, rows);
       const created = await this.#create(key, rows);
       if (created) return this.#indexerFromBytes(new Map([[created.row.version, created.bytes]]));
     }
@@ -306,8 +310,8 @@ class Store implements KeyStore {
   }
 
   /** Why no key version may be created for a scope without an active one: shredded, all retired, or not configured. */
-  #refuseCreation(key: KeyIdentity, rows: readonly KeyRow[]): void {
-    if (rows.some((r) => r.status === 'shredded')) {
+  async #refuseCreation(key: KeyIdentity, rows: readonly KeyRow[]): Promise<void> {
+    if (await scopeWasShredded(this.storage, key, rows, (read) => this.#read(read))) {
       throw new KeyStoreError(KeyStoreErrorReason.KEY_SCOPE_SHREDDED, 'the key scope was shredded: it takes no new values', { scope: key.scope });
     }
     if (!this.#createKeys || rows.length > 0) throw this.#noActiveKey(key);

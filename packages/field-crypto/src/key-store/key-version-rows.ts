@@ -8,7 +8,7 @@ import type { KeyringNode } from '@aws-crypto/client-node';
 import { MAX_KEY_VERSION_ID } from '../compact/compact-layout';
 import { KeyStoreError, KeyStoreErrorReason } from './errors';
 import { newKeyAndWrapping } from './key-material';
-import { checkRow, type KeyPurpose, type KeyRow } from './key-row';
+import { checkRow, KEY_PURPOSES, type KeyPurpose, type KeyRow } from './key-row';
 import type { KeyStoreStorage } from './key-store-storage';
 
 /** One logical key of a store. */
@@ -24,6 +24,21 @@ export async function keyVersionRows(storage: KeyStoreStorage, key: KeyIdentity)
   if (storage.versions) return storage.versions(key.keyStore, key.keyName, key.purpose, key.scope);
   const rows = await storage.list(key.keyStore);
   return rows.filter((r) => r.keyName === key.keyName && r.purpose === key.purpose && r.scope === key.scope);
+}
+
+/**
+ * Whether the scope of `key` was shredded: a tombstone among `rows` (the key's own versions) or among the
+ * versions of the same key name's other purposes (one more read per purpose, served by the unique index).
+ * A scope shredded before it had, say, a blind-index key must not get one afterwards.
+ */
+export async function scopeWasShredded(storage: KeyStoreStorage, key: KeyIdentity, rows: readonly KeyRow[], read = <T>(r: () => Promise<T>) => r()): Promise<boolean> {
+  if (rows.some((r) => r.status === 'shredded')) return true;
+  for (const purpose of KEY_PURPOSES) {
+    if (purpose === key.purpose) continue;
+    const other = await read(() => keyVersionRows(storage, { ...key, purpose }));
+    if (other.some((r) => r.status === 'shredded')) return true;
+  }
+  return false;
 }
 
 /** The version after the highest in `rows` (shredded and retired versions count: a version number is never reused). */

@@ -32,7 +32,9 @@ export interface PrismaKmsKeyDelegate {
     where: { keyStore: string; keyName: string; purpose: string; scope: string; status: string };
     orderBy: { version: 'desc' };
   }): PromiseLike<PrismaKmsKeyRecord | null>;
-  findMany(args: { where: { keyStore: string } | { keyStore: string; keyName: string; purpose: string; scope: string } }): PromiseLike<PrismaKmsKeyRecord[]>;
+  findMany(args: {
+    where: { keyStore: string } | { keyStore: string; scope: string } | { keyStore: string; keyName: string; purpose: string; scope: string };
+  }): PromiseLike<PrismaKmsKeyRecord[]>;
   create(args: { data: PrismaKmsKeyRecord }): PromiseLike<unknown>;
   updateMany(
     args:
@@ -74,6 +76,8 @@ export function prismaKeyStorage(delegate: PrismaKmsKeyDelegate): KeyStoreStorag
     // One UPDATE statement: atomic on every provider, so a crash leaves the scope either whole or shredded.
     shred: async (keyStore, scope) =>
       (await delegate.updateMany({ where: { keyStore, scope, status: { not: 'shredded' } }, data: { status: 'shredded', material: '' } })).count,
+    // Filtered in the database: a shred reads its scope's rows, not the whole table's key material.
+    scopeRows: async (keyStore, scope) => (await delegate.findMany({ where: { keyStore, scope } })).map((record) => toRow(record) as KeyRow),
     // Served by the unique index (key_store, key_name, purpose, scope, version).
     versions: async (keyStore, keyName, purpose, scope) =>
       (await delegate.findMany({ where: { keyStore, keyName, purpose, scope } })).map((record) => toRow(record) as KeyRow),
