@@ -20,6 +20,12 @@ export const PrismaKmsErrorCode = {
   AMBIGUOUS_QUERY: 'PRISMA_KMS_AMBIGUOUS_QUERY',
   /** The arguments hold a `__proto__`, `constructor` or `prototype` key (often from `JSON.parse` of a request body). */
   FORBIDDEN_KEY: 'PRISMA_KMS_FORBIDDEN_KEY',
+  /** A write (or a blind-index comparison) on a scoped model whose key scope cannot be determined. */
+  SCOPE_REQUIRED: 'PRISMA_KMS_SCOPE_REQUIRED',
+  /** The data, the where and the request name different key scopes for one write or comparison. */
+  SCOPE_MISMATCH: 'PRISMA_KMS_SCOPE_MISMATCH',
+  /** A key scope that is not a non-empty string of at most 255 characters without control characters. */
+  INVALID_SCOPE: 'PRISMA_KMS_INVALID_SCOPE',
 } as const;
 
 export type PrismaKmsErrorCode = (typeof PrismaKmsErrorCode)[keyof typeof PrismaKmsErrorCode];
@@ -208,6 +214,75 @@ export class ForbiddenKeyError extends PrismaKmsError {
       { model },
     );
     this.path = path;
+  }
+}
+
+/**
+ * A write to a scoped model (`/// @encrypted(scope: ...)`), or a blind-index comparison on one, whose key
+ * scope cannot be determined: the data does not set the scope field, the where does not pin it and no
+ * request scope is set (`prisma.$forScope(id)` or the `scope` resolver). Nothing is written: a value is
+ * never encrypted under a wrong or default key.
+ *
+ * @example
+ * ```ts
+ * await prisma.tenantMember.create({ data: { name: 'Ada' } }); // throws: TenantMember.name needs a scope from tenantId
+ * await prisma.tenantMember.create({ data: { tenantId: 'acme', name: 'Ada' } }); // encrypted under acme's key
+ * ```
+ */
+export class ScopeRequiredError extends PrismaKmsError {
+  /** The field that sets the scope, or `request` for a model scoped by the request. */
+  readonly scopeField: string;
+
+  constructor(model: string, field: string, scopeField: string) {
+    const from = scopeField === 'request' ? 'the request' : `\`${scopeField}\``;
+    const fix = scopeField === 'request'
+      ? 'Run the query through `prisma.$forScope(id)` or set the `scope` resolver of fieldEncryption.'
+      : `Set \`${scopeField}\` in the data, pin it in the where (\`${scopeField}: id\`), or run the query through \`prisma.$forScope(id)\` (a create must set it in the data).`;
+    super(PrismaKmsErrorCode.SCOPE_REQUIRED, `${model}.${field} is encrypted under the key of a scope taken from ${from}, and this query does not determine it. ${fix} Nothing was written.`, { model, field });
+    this.scopeField = scopeField;
+  }
+}
+
+/**
+ * The sources of one write's key scope disagree: the data sets the scope field to one scope while the
+ * where pins another, or the request's scope (`$forScope`) is another. The scopes themselves are not in
+ * the message (they may be user ids); `sources` names where they came from.
+ *
+ * @example
+ * ```ts
+ * await prisma.$forScope('acme').tenantMember.create({ data: { tenantId: 'globex', name: 'Ada' } }); // throws
+ * ```
+ */
+export class ScopeMismatchError extends PrismaKmsError {
+  /** The field that sets the scope, or `request`. */
+  readonly scopeField: string;
+  /** The two sources that disagree, e.g. `['data', 'request']`. */
+  readonly sources: readonly [string, string];
+
+  constructor(model: string, field: string, scopeField: string, sources: readonly [string, string]) {
+    super(
+      PrismaKmsErrorCode.SCOPE_MISMATCH,
+      `${model}.${field}: the ${sources[0]} and the ${sources[1]} name different key scopes for \`${scopeField}\`; a value is written under one scope's key. Make them agree. Nothing was written.`,
+      { model, field },
+    );
+    this.scopeField = scopeField;
+    this.sources = sources;
+  }
+}
+
+/**
+ * A key scope that cannot name a key: empty (the application's own key is not a scope a row or a request
+ * can choose), longer than 255 characters, with a control character, or of a type other than a string,
+ * an integer or a bigint. `where` says where it came from (`$forScope`, `the scope resolver`, a field).
+ *
+ * @example
+ * ```ts
+ * prisma.$forScope(''); // throws InvalidScopeError
+ * ```
+ */
+export class InvalidScopeError extends PrismaKmsError {
+  constructor(source: string, problem: string, location: { model?: string; field?: string } = {}) {
+    super(PrismaKmsErrorCode.INVALID_SCOPE, `The key scope from ${source} ${problem}; a scope is a non-empty string of at most 255 characters without control characters (or an integer).`, location);
   }
 }
 

@@ -8,7 +8,7 @@
  * ```
  */
 // The query extension.
-export { fieldEncryption, type ExtensionCipher, type FieldEncryptionOptions, type PlaintextMode } from './extension';
+export { fieldEncryption, type ExtensionCipher, type FieldEncryptionOptions, type PlaintextMode, type ShreddedMode } from './extension';
 
 // Its errors (crypto failures are field-crypto's errors and pass through unchanged).
 export {
@@ -21,6 +21,9 @@ export {
   BlindIndexerMissingError,
   AmbiguousQueryError,
   ForbiddenKeyError,
+  ScopeRequiredError,
+  ScopeMismatchError,
+  InvalidScopeError,
   isPrismaKmsError,
 } from './errors';
 
@@ -45,6 +48,10 @@ export {
   buildScheme,
   type FieldMap,
   type ModelInfo,
+  type ModelScope,
+  type ScopeFieldType,
+  REQUEST_SCOPE,
+  SCOPE_FIELD_TYPES,
   type ScalarRef,
   type EncryptedFieldInfo,
   type BlindIndexOptions,

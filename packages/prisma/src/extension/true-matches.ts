@@ -26,7 +26,6 @@ export class TrueMatchFinder {
   constructor(
     private readonly scheme: EncryptionScheme,
     private readonly client: ModelDelegates,
-    private readonly indexer: QueryIndexer,
     private readonly decrypt: Decrypt,
     /** Lenient mode: candidates include rows not yet encrypted (see `Rewrite.plaintextFallback`). */
     private readonly rewriteOptions: { readonly plaintextFallback?: boolean } = {},
@@ -37,12 +36,12 @@ export class TrueMatchFinder {
    * version's candidate first), or a where-unique that matches nothing (so `findUnique` returns null,
    * `update`/`connect` fail as not found and `upsert`/`connectOrCreate` create).
    */
-  async resolveUnique(lookup: UniqueLookup): Promise<Where> {
+  async resolveUnique(lookup: UniqueLookup, indexer: QueryIndexer): Promise<Where> {
     const model = this.scheme.model(lookup.model);
     const indexKeys = lookup.candidates.map((candidate) => uniqueIndexKeys(model, candidate));
     const selected = [...new Set(indexKeys.flatMap((keys) => Object.keys(keys)))];
     const where = { OR: lookup.candidates.map((candidate) => asFilter(model, candidate)) };
-    const rows = await this.trueRows(model, where, lookup.where, selected);
+    const rows = await this.trueRows(model, where, lookup.where, selected, indexer);
     for (const [i, keys] of indexKeys.entries()) {
       const row = rows.find((candidate) => Object.entries(keys).every(([field, value]) => candidate[field] === value));
       const candidate = lookup.candidates[i] ?? {};
@@ -58,33 +57,35 @@ export class TrueMatchFinder {
    * The where to send for a query on `modelName` whose `callerWhere` compares values through truncated
    * indexes: every such comparison is replaced by the primary keys of the rows whose decrypted value
    * really satisfies it (`{ ssn: x }` becomes `{ id: { in: [...] } }`), and the rest is rewritten as
-   * usual, so the database evaluates everything else (other columns, OR, NOT) exactly.
+   * usual, so the database evaluates everything else (other columns, OR, NOT) exactly. `indexer` is the
+   * one the plan compared with (a scoped model's: its scope's).
    */
-  async exactWhere(modelName: string, callerWhere: Where): Promise<Where> {
+  async exactWhere(modelName: string, callerWhere: Where, indexer: QueryIndexer): Promise<Where> {
     const model = this.scheme.model(modelName);
     const leaves = truncatedComparisons(model, callerWhere);
     const candidates = await this.trueRows(
       model,
-      rewriteWhere(this.scheme, modelName, { OR: leaves.map(([field, filter]) => ({ [field]: filter })) }, this.indexer, this.rewriteOptions),
+      rewriteWhere(this.scheme, modelName, { OR: leaves.map(([field, filter]) => ({ [field]: filter })) }, indexer, this.rewriteOptions),
       undefined,
       leaves.map(([field]) => field),
+      indexer,
     );
     // The rows satisfying each comparison, by the node and field that hold it.
     const matching = new Map<Where, Map<string, Where[]>>();
     for (const [field, filter, node] of leaves) {
       const byField = matching.get(node) ?? new Map<string, Where[]>();
-      byField.set(field, postFilter(this.scheme, modelName, { [field]: filter }, candidates, this.indexer));
+      byField.set(field, postFilter(this.scheme, modelName, { [field]: filter }, candidates, indexer));
       matching.set(node, byField);
     }
     const substituted = substituteComparisons(callerWhere, (node, field) => {
       const rows = matching.get(node)?.get(field);
       return rows === undefined ? undefined : primaryKeyIn(model, rows);
     });
-    return rewriteWhere(this.scheme, modelName, substituted, this.indexer, this.rewriteOptions);
+    return rewriteWhere(this.scheme, modelName, substituted, indexer, this.rewriteOptions);
   }
 
   /** Candidate rows of `where`: primary key, `extra` and the fields the check needs, decrypted and checked. */
-  private async trueRows(model: ModelScheme, where: unknown, callerWhere: Where | undefined, extra: readonly string[]): Promise<Where[]> {
+  private async trueRows(model: ModelScheme, where: unknown, callerWhere: Where | undefined, extra: readonly string[], indexer: QueryIndexer): Promise<Where[]> {
     const fields = [...model.info.primaryKey.map((ref) => ref.name), ...extra, ...postFilterFields(this.scheme, model.name, callerWhere)];
     const select = Object.fromEntries(fields.map((field) => [field, true]));
     const delegate = this.client[delegateName(model.name)];
@@ -94,7 +95,7 @@ export class TrueMatchFinder {
     }
     const rows = (await delegate.findMany({ where, select })) as Where[];
     await this.decrypt(collectReadTargets(this.scheme, model.name, 'findMany', { select }, rows), rows);
-    return postFilter(this.scheme, model.name, callerWhere, rows, this.indexer);
+    return postFilter(this.scheme, model.name, callerWhere, rows, indexer);
   }
 }
 
