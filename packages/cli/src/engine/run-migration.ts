@@ -47,6 +47,13 @@ import { ScopeKeys, scopingFor, type MigrationScopes, type TableScoping } from '
 export const MAX_BATCH_CHARS = 2_000_000;
 export const MAX_IN_FLIGHT_CHARS = 8_000_000;
 
+/**
+ * Scopes whose blind indexers a batch fetches at once: a cold scope costs a key-store read and a KMS
+ * Decrypt (or, on first write, a new key), so one at a time is slow for per-user scopes, and all at once
+ * queues hundreds of KMS calls behind the SDK's sockets and times them out.
+ */
+export const SCOPE_INDEXER_FETCHES = 16;
+
 /** How many individual failures a result lists (all are counted). */
 export const MAX_LISTED_FAILURES = 1000;
 
@@ -383,10 +390,16 @@ async function scanTable(
     });
     const entries = new Map<string, string>();
     const slot = (scope: string, column: number, plaintext: string): string => JSON.stringify([scope, column, plaintext]);
-    for (const [scope, items] of byScope) {
-      const indexer = await perScope.call(options.scopes, scope);
-      for (const { column, plaintext } of items) entries.set(slot(scope, column, plaintext), indexer.compute(fieldOf(column), plaintext, hashOptions(column)));
-    }
+    // a batch of per-user scopes names up to a batch's worth of cold scopes: fetch a few at a time
+    const pending = [...byScope];
+    const fetchNext = async (): Promise<void> => {
+      for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+        const [scope, items] = next;
+        const indexer = await perScope.call(options.scopes, scope);
+        for (const { column, plaintext } of items) entries.set(slot(scope, column, plaintext), indexer.compute(fieldOf(column), plaintext, hashOptions(column)));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SCOPE_INDEXER_FETCHES, pending.length) }, fetchNext));
     return (column, plaintext, scope) => entries.get(slot(scope!, column, plaintext))!;
   };
 
