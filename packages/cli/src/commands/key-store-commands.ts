@@ -3,11 +3,25 @@
  * (`keyStoreAdmin` from field-crypto) on the store the config's `keyStore` names. Key material never
  * leaves field-crypto: `list` shows no material, and `export` writes rows still wrapped by the keyring.
  */
-import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isKeyStoreError, keyStoreAdmin, KeyStoreErrorReason, memoryKeyStorage, type KeyPurpose, type KeyStoreAdmin, type KeyStoreStorage, type KeyVersionInfo } from '@prisma-kms/field-crypto';
+import {
+  isKeyStoreError,
+  keyStoreAdmin,
+  KeyStoreErrorReason,
+  memoryKeyStorage,
+  type KeyPurpose,
+  type KeyringNode,
+  type ImportResult,
+  type KeyStoreAdmin,
+  type KeyStoreStorage,
+  type KeyVersionInfo,
+} from '@prisma-kms/field-crypto';
+import { byokKeyring } from './byok-keyring';
+import { shredAuditLine, shredAuditRecord, type ShredAuditRecord } from './shred-audit';
 import type { RawSqlClient } from '../config/define-config';
 import { loadConfig, locateConfig, provide } from '../config/load-config';
+import { keyStoreStorage, storageNeedsDatabase } from '../config/key-store-storage';
 import { CliError, describeCause, isCliError } from '../errors';
 import { configKeyring } from './config-keyring';
 import { planCreate, versionsOf, versionToRetire, type KeySelection } from './key-version-rules';
@@ -18,6 +32,8 @@ export interface KeyStoreFlags {
   readonly key?: string;
   readonly purpose?: KeyPurpose;
   readonly scope?: string;
+  /** create, rotate: the KMS key that alone wraps the scope's rows (BYOK), checked against the config's keyStore.scopeKeyring. */
+  readonly kmsKeyId?: string;
 }
 
 /** The admin of the config's key store, and the selected key; `close` disconnects the database it opened. */
@@ -27,6 +43,8 @@ interface KeyStoreSession {
   inMemoryCopy(): Promise<KeyStoreAdmin>;
   readonly name: string;
   readonly key: KeySelection;
+  /** The keyring that alone wraps the selected scope's new rows (BYOK), or undefined for the store's keyring. */
+  readonly scopeKeyring: KeyringNode | undefined;
   close(): Promise<void>;
 }
 
@@ -37,24 +55,35 @@ async function openKeyStore(flags: KeyStoreFlags, cwd: string, command: string):
     throw new CliError('CONFIG_INVALID', `${command} needs the config's keyStore ({ name, storage }, as the application's createKeyStore): add \`keyStore\` to defineConfig`);
   }
   const keyring = keyStore.keyring ? await provide(keyStore.keyring, 'keyring') : await configKeyring(config, command);
-  let database: RawSqlClient | undefined;
+  const database: RawSqlClient | undefined = storageNeedsDatabase(keyStore) ? await provide(config.database, 'database') : undefined;
   let storage: KeyStoreStorage;
-  if (typeof keyStore.storage === 'function') {
-    database = await provide(config.database, 'database');
-    try {
-      storage = keyStore.storage(database);
-    } catch (error) {
-      await database.$disconnect();
-      throw new CliError('CONFIG_INVALID', `The config's keyStore.storage factory threw: ${describeCause(error)}`, { cause: error });
-    }
-  } else {
-    storage = keyStore.storage;
+  try {
+    storage = keyStoreStorage(keyStore, () => database!);
+  } catch (error) {
+    await database?.$disconnect();
+    throw error;
+  }
+  const scope = flags.scope ?? '';
+  let scopeKeyring: KeyringNode | undefined;
+  try {
+    scopeKeyring = byokKeyring(scope, keyStore.scopeKeyring, flags.kmsKeyId);
+  } catch (error) {
+    await database?.$disconnect();
+    throw error;
   }
   return {
-    admin: keyStoreAdmin({ name: keyStore.name, storage, keyring }),
-    inMemoryCopy: async () => keyStoreAdmin({ name: keyStore.name, storage: memoryKeyStorage(await storage.list(keyStore.name)), keyring }),
+    // the application's scopeKeyring: BYOK scopes' rows are wrapped (and imports verified) with their own keyring
+    admin: keyStoreAdmin({ name: keyStore.name, storage, keyring, ...(keyStore.scopeKeyring ? { scopeKeyring: keyStore.scopeKeyring } : {}) }),
+    scopeKeyring,
+    inMemoryCopy: async () =>
+      keyStoreAdmin({
+        name: keyStore.name,
+        storage: memoryKeyStorage(await storage.list(keyStore.name)),
+        keyring,
+        ...(keyStore.scopeKeyring ? { scopeKeyring: keyStore.scopeKeyring } : {}),
+      }),
     name: keyStore.name,
-    key: { keyName: flags.key ?? 'default', purpose: flags.purpose ?? 'field', scope: flags.scope ?? '' },
+    key: { keyName: flags.key ?? 'default', purpose: flags.purpose ?? 'field', scope },
     close: async () => {
       await database?.$disconnect();
     },
@@ -93,20 +122,101 @@ function asCliError(error: unknown): unknown {
  * ```
  */
 export async function createKeyCommand(flags: KeyStoreFlags & { readonly force?: boolean }, cwd: string): Promise<KeyVersionInfo> {
-  return withKeyStore(flags, cwd, 'keys create', async ({ admin, key }) => {
+  return withKeyStore(flags, cwd, 'keys create', async ({ admin, key, scopeKeyring }) => {
     const plan = planCreate(versionsOf(await admin.list(), key), key, flags.force ?? false);
-    return plan === 'first' ? admin.createKeyVersion(key) : admin.rotate(key);
+    const selector = withKeyring(key, scopeKeyring);
+    return plan === 'first' ? admin.createKeyVersion(selector) : admin.rotate(selector);
   });
 }
 
 /** `keys rotate`: the next version of the selected key; the older versions stay readable. */
 export async function rotateKeyCommand(flags: KeyStoreFlags, cwd: string): Promise<KeyVersionInfo> {
-  return withKeyStore(flags, cwd, 'keys rotate', async ({ admin, key }) => {
+  return withKeyStore(flags, cwd, 'keys rotate', async ({ admin, key, scopeKeyring }) => {
     if (versionsOf(await admin.list(), key).length === 0) {
       throw new CliError('KEY_STORE_REFUSED', `key "${key.keyName}" (${key.purpose}) has no version to rotate: \`keys create\` it first`);
     }
-    return admin.rotate(key);
+    return admin.rotate(withKeyring(key, scopeKeyring));
   });
+}
+
+/** The selector with the scope's own keyring (BYOK), when it has one. */
+function withKeyring(key: KeySelection, keyring: KeyringNode | undefined): KeySelection & { readonly keyring?: KeyringNode } {
+  return keyring ? { ...key, keyring } : key;
+}
+
+/** What `keys shred` did (or, `dryRun`, would do). */
+export interface ShredOutcome {
+  readonly keyStore: string;
+  readonly scope: string;
+  readonly dryRun: boolean;
+  /** The rows destroyed (or that would be): every version of every key and purpose of the scope not yet shredded. */
+  readonly rows: KeyVersionInfo[];
+  /** The audit record written (not for a dry run, nor when nothing was left to destroy). */
+  readonly audit?: ShredAuditRecord;
+  /** Set when the shred was done but appending its record to the audit log failed: print the record, then fail with it. */
+  readonly auditLogError?: CliError;
+}
+
+/** Flags of `keys shred`. */
+export interface ShredFlags extends KeyStoreFlags {
+  readonly scope: string;
+  readonly dryRun?: boolean;
+  readonly auditLog?: string;
+}
+
+/**
+ * `keys shred --scope <id>`: replaces every row of the scope (field and blind-index keys, every version)
+ * with a tombstone in one storage call, after `confirm` accepted the rows a dry run lists. The audit log
+ * is opened for appending BEFORE anything is destroyed (a path that cannot be written refuses the shred),
+ * and the record appended after. A scope the store has no rows of is refused (a mistyped id).
+ *
+ * @example
+ * ```ts
+ * const done = await shredScopeCommand({ scope: 'tenant-a', auditLog: 'shred.log' }, cwd, async () => undefined);
+ * done.rows.length; // key versions destroyed
+ * ```
+ */
+export async function shredScopeCommand(flags: ShredFlags, cwd: string, confirm: (rows: readonly KeyVersionInfo[]) => Promise<void>): Promise<ShredOutcome> {
+  const { scope } = flags;
+  return withKeyStore(flags, cwd, 'keys shred', async ({ admin, name }) => {
+    if (!(await admin.list()).some((v) => v.scope === scope)) {
+      throw new CliError('KEY_STORE_REFUSED', `the key store "${name}" has no key versions of scope ${JSON.stringify(scope)}: nothing to shred (check the id with \`keys list\`)`);
+    }
+    const planned = await admin.shred(scope, { dryRun: true });
+    if (flags.dryRun || planned.rows.length === 0) return { keyStore: name, scope, dryRun: flags.dryRun ?? false, rows: planned.rows };
+    await confirm(planned.rows);
+    const audit = flags.auditLog === undefined ? undefined : openAuditLog(resolve(cwd, flags.auditLog));
+    try {
+      const done = await admin.shred(scope);
+      const record = shredAuditRecord(name, scope, done.rows, new Date(), process.env.USER);
+      const auditLogError = audit?.append(shredAuditLine(record));
+      return { keyStore: name, scope, dryRun: false, rows: done.rows, audit: record, ...(auditLogError ? { auditLogError } : {}) };
+    } finally {
+      audit?.close();
+    }
+  });
+}
+
+/** An audit log opened for appending (created with mode 0600). */
+function openAuditLog(path: string): { append(line: string): CliError | undefined; close(): void } {
+  let fd: number;
+  try {
+    fd = openSync(path, 'a', 0o600);
+  } catch (error) {
+    throw new CliError('OUTPUT_FAILED', `Could not open the audit log ${path} (nothing was shredded): ${describeCause(error)}`, { cause: error });
+  }
+  return {
+    append: (line) => {
+      try {
+        writeSync(fd, line);
+        fsyncSync(fd);
+        return undefined;
+      } catch (error) {
+        return new CliError('OUTPUT_FAILED', `The scope was shredded, but appending to the audit log ${path} failed (the line is on stdout): ${describeCause(error)}`, { cause: error });
+      }
+    },
+    close: () => closeSync(fd),
+  };
 }
 
 /** `keys list`: every version of the store, without key material. */
@@ -142,7 +252,7 @@ export async function exportKeysCommand(flags: KeyStoreFlags & { readonly out: s
  * first imported into an in-memory copy of the store, which decrypts it with the keyring (one Decrypt
  * per row) and checks it against the rows there, and only then are the rows written to the store.
  */
-export async function importKeysCommand(flags: KeyStoreFlags & { readonly file: string }, cwd: string): Promise<{ imported: number; unchanged: number }> {
+export async function importKeysCommand(flags: KeyStoreFlags & { readonly file: string }, cwd: string): Promise<ImportResult> {
   const path = resolve(cwd, flags.file);
   let text: string;
   try {

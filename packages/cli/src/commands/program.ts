@@ -22,12 +22,17 @@ import { indexedTargets } from '../engine/table-target';
 import { CLI_VERSION } from '../version';
 import { openSession, resolveKeyringCipher, type CommonFlags, type Session } from './session';
 import { nonNegativeInteger, positiveInteger } from './integer-options';
+import { scopeId } from './scope-option';
+import { scopeKeyIndex } from '../engine/scope-keys';
+import { selectRunnable, type MigrationScopes } from '../engine/scoped-run';
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };
 
 /** Where the CLI reads and writes; tests pass their own. */
 export interface CliIo {
   readonly cwd: string;
+  /** `keys shred` reads the operator's confirmation here (refused unless it is a terminal, or --yes). */
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   readonly stdout: Output;
   readonly stderr: Output;
 }
@@ -47,6 +52,10 @@ interface MigrationFlags extends CommonFlags {
   readonly quiet?: boolean;
   /** Milliseconds one batch may wait for row locks. */
   readonly lockTimeout?: number;
+  /** encrypt, rotate: every selected model must be scoped by this field. */
+  readonly scopeBy?: string;
+  /** encrypt, rotate: the scope of request-scoped models' rows. */
+  readonly scope?: string;
 }
 
 interface VerifyFlags extends CommonFlags {
@@ -67,7 +76,7 @@ interface VerifyFlags extends CommonFlags {
  * ```
  */
 export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
-  const out: CliIo = { cwd: io.cwd ?? process.cwd(), stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr };
+  const out: CliIo = { cwd: io.cwd ?? process.cwd(), stdin: io.stdin ?? process.stdin, stdout: io.stdout ?? process.stdout, stderr: io.stderr ?? process.stderr };
   let status: number = EXIT.OK;
   const program = buildProgram(out, (code) => {
     status = Math.max(status, code);
@@ -119,12 +128,15 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
     .action(async (flags: MigrationFlags & { indexKeys?: string }) => {
       await withSession(flags, io, async (session) => {
         const progress = createProgressReporter(io.stderr, { quiet: flags.quiet || flags.json });
+        const readKeys = await session.keyVersions();
         const report = await collectStatus(session.targets, {
           db: await session.database(),
           dialect: session.dialect,
           cipher: await session.cipher(),
           batchSize: session.batchSize,
           onProgress: (p) => progress.update(p),
+          // key-version id -> scope and status, from the store's rows (no KMS call)
+          ...(readKeys ? { keys: scopeKeyIndex(await readKeys()) } : {}),
         });
         progress.finish();
         const indexKeyFile = flags.indexKeys ?? session.loaded.config.indexKeyFile;
@@ -149,10 +161,19 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
     if (command === 'encrypt') {
       subcommand.option('--encrypt-malformed', 'also encrypt values that look like damaged ciphertext (reported as MALFORMED otherwise), as plaintext');
     }
+    if (command === 'encrypt' || command === 'rotate') {
+      subcommand
+        .option('--scope-by <field>', "put each row's values under the key of its own scope, this field's value (the models' @encrypted(scope: <field>), which is the default)")
+        .option('--scope <id>', 'the scope of every row of request-scoped models (@encrypted(scope: request)), which are refused without it', scopeId);
+    }
     subcommand
       .action(async (flags: MigrationFlags) => {
         await withSession(flags, io, async (session) => {
-          const targets = command === 'reindex' ? indexedTargets(session.targets, (flags.field ?? []).length > 0) : session.targets;
+          const selected = command === 'reindex' ? indexedTargets(session.targets, (flags.field ?? []).length > 0) : session.targets;
+          const scopes = command === 'encrypt' || command === 'rotate' ? await migrationScopes(session, flags) : undefined;
+          const { run: targets, skipped } = selectRunnable(selected, command, scopes, flags.scopeBy, (flags.model ?? []).length > 0);
+          // a scoped model this run cannot take is named, never passed over in silence
+          for (const s of skipped) io.stderr.write(`prisma-kms: ${command} skips model "${s.model}" (name it with --model to make this an error): ${s.reason}\n`);
           const progress = createProgressReporter(io.stderr, { quiet: flags.quiet || flags.json });
           const shard = flags.shard ? parseShard(flags.shard) : undefined;
           let results: TableMigrationResult[];
@@ -180,6 +201,8 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
               onRetry: (n) => progress.notice(`${command} ${n.model}: ${n.reason} while ${n.what}; retry ${n.attempt} in ${n.delayMs} ms`),
               ...(flags.lockTimeout !== undefined ? { lockTimeoutMs: flags.lockTimeout } : {}),
               ...(shard ? { shard } : {}),
+              ...(scopes ? { scopes } : {}),
+              ...(flags.scopeBy !== undefined ? { scopeBy: flags.scopeBy } : {}),
             });
           } finally {
             progress.finish();
@@ -187,7 +210,9 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
           }
           const done = results.every((r) => r.done && r.failureCount === 0);
           io.stdout.write(
-            flags.json ? toJson({ command, dryRun: flags.dryRun ?? false, done, tables: results }) + '\n' : formatMigration(command, results, flags.dryRun ?? false),
+            flags.json
+              ? toJson({ command, dryRun: flags.dryRun ?? false, done, tables: results, ...(skipped.length > 0 ? { skipped } : {}) }) + '\n'
+              : formatMigration(command, results, flags.dryRun ?? false),
           );
           // the final check's count, never the checkpoint nor this run's own counters, decides the status
           if (!done) exitWith(EXIT.UNDONE);
@@ -287,6 +312,14 @@ async function withSession(flags: CommonFlags, io: CliIo, body: (session: Sessio
 
 function collectNames(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+/** What encrypt and rotate need for scoped models: the key store's rows, `--scope`, the per-scope blind indexer. */
+async function migrationScopes(session: Session, flags: MigrationFlags): Promise<MigrationScopes | undefined> {
+  const readKeys = await session.keyVersions();
+  if (!readKeys) return undefined;
+  const blindIndexer = session.loaded.config.keyStore?.blindIndexer;
+  return { readKeys, ...(flags.scope !== undefined ? { requestScope: flags.scope } : {}), ...(blindIndexer ? { blindIndexer } : {}) };
 }
 
 /** The crypto of a run: in worker threads when asked for (flag, else config), else in this thread. */

@@ -7,6 +7,8 @@ import { importModule, loadConfig, locateConfig, provide, type LoadedConfig } fr
 import type { MigrationBlindIndexer, MigrationCipher, Provide, RawSqlClient } from '../config/define-config';
 import { fieldMapSchema } from '../config/config-schema';
 import { CliError } from '../errors';
+import { keyStoreStorage, keyVersionReader, storageNeedsDatabase } from '../config/key-store-storage';
+import type { KeyVersionInfo } from '@prisma-kms/field-crypto';
 import { CheckpointStore } from '../engine/checkpoint';
 import { selectTargets, type TableTarget } from '../engine/table-target';
 import { dialectFor, type Dialect } from '../sql/dialect';
@@ -30,6 +32,11 @@ export interface Session {
   cipher(): Promise<MigrationCipher>;
   /** The config's blind indexer, or undefined when it has none. */
   blindIndexer(): Promise<MigrationBlindIndexer | undefined>;
+  /**
+   * Reads the config's key store's versions (no material, no KMS call) on this session's database;
+   * undefined when the config has no keyStore.
+   */
+  keyVersions(): Promise<(() => Promise<KeyVersionInfo[]>) | undefined>;
   checkpoints(flag: string | false | undefined): CheckpointStore | null;
   close(): Promise<void>;
 }
@@ -61,6 +68,12 @@ export async function openSession(flags: CommonFlags, cwd: string): Promise<Sess
     database: () => (db ??= provide(config.database, 'database')),
     cipher: () => (cipher ??= provide(config.cipher, 'cipher')),
     blindIndexer: async () => (config.blindIndexer ? provide(config.blindIndexer, 'blindIndexer') : undefined),
+    keyVersions: async () => {
+      const keyStore = config.keyStore;
+      if (!keyStore) return undefined;
+      const database = storageNeedsDatabase(keyStore) ? await (db ??= provide(config.database, 'database')) : undefined;
+      return keyVersionReader(keyStore.name, keyStoreStorage(keyStore, () => database!));
+    },
     checkpoints: (flag) => {
       if (flag === false) return null;
       const directory = typeof flag === 'string' ? flag : config.checkpointDir ?? '.prisma-kms';

@@ -18,10 +18,17 @@ const blindIndexSchema = z.looseObject({
   bytes: z.number().int().positive().optional(),
 });
 
+/** Where a scoped model's key scope comes from (`/// @encrypted(scope: <field> | request)`). */
+const modelScopeSchema = z.discriminatedUnion('source', [
+  z.looseObject({ source: z.literal('field'), field: z.string().min(1), dbName: z.string().min(1), type: z.string().min(1) }),
+  z.looseObject({ source: z.literal('request') }),
+]);
+
 const modelInfoSchema = z.looseObject({
   dbName: z.string().min(1),
   primaryKey: z.array(scalarRefSchema),
   encrypted: z.record(z.string(), scalarRefSchema.extend({ hash: blindIndexSchema.optional() })),
+  scope: modelScopeSchema.optional(),
 });
 
 /** The generated field map, as far as the CLI reads it. */
@@ -58,7 +65,15 @@ export const configSchema = z.object({
     })
     .optional(),
   indexKeyFile: z.string().min(1).optional(),
-  keyStore: z.object({ name: z.string().min(1), storage: providedSchema, keyring: providedSchema.optional() }).optional(),
+  keyStore: z
+    .object({
+      name: z.string().min(1),
+      storage: providedSchema,
+      keyring: providedSchema.optional(),
+      scopeKeyring: z.custom<unknown>((value) => typeof value === 'function', { message: 'expected a function of the scope' }).optional(),
+      blindIndexer: z.custom<unknown>((value) => typeof value === 'function', { message: 'expected a function of the scope' }).optional(),
+    })
+    .optional(),
   checkpointDir: z.string().min(1).optional(),
   batchSize: z.number().int().positive().optional(),
   concurrency: z.number().int().positive().optional(),

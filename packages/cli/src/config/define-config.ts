@@ -47,6 +47,17 @@ export interface KeyStoreConfig {
   storage: KeyStoreStorage | ((database: RawSqlClient & Record<string, any>) => KeyStoreStorage);
   /** The keyring that wraps the rows; default: the config's `keyring`. */
   keyring?: Provide<KeyringNode>;
+  /**
+   * BYOK: the same function as the application's `createKeyStore({ scopeKeyring })`: the KMS keyring
+   * that alone wraps a scope's rows, or undefined for the store's keyring. `keys create|rotate --scope`
+   * wraps the scope's new rows with it, and `--kms-key-id` is checked against it.
+   */
+  scopeKeyring?: (scope: string) => KeyringNode | undefined;
+  /**
+   * Scoped models with a blind index: the application's per-scope indexer, `(scope) => keyStore.blindIndexer(scope)`,
+   * with which `encrypt` and `rotate` write each row's index entry under its scope's index key.
+   */
+  blindIndexer?: (scope: string) => MigrationBlindIndexer | Promise<MigrationBlindIndexer>;
 }
 
 /** A column in the field map. */

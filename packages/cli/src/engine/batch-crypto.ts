@@ -4,6 +4,7 @@
  * that reports each value's outcome (a batch decrypt that fails is retried value by value, so only
  * the bad values fail).
  */
+import { isKeyStoreError } from '@prisma-kms/field-crypto';
 import type { FieldRef, MigrationCipher } from '../config/define-config';
 import type { ValueOutcome } from './plan-batch';
 import { cipherFailure, cipherFailureInfo, isKmsUnavailable } from './cipher-failure';
@@ -11,6 +12,8 @@ import { cipherFailure, cipherFailureInfo, isKmsUnavailable } from './cipher-fai
 export interface CryptoItem {
   readonly value: string;
   readonly field: FieldRef;
+  /** Encryption only: the key scope to encrypt under (field-crypto's `FieldValue.scope`); absent: the application's key. */
+  readonly scope?: string;
 }
 
 export interface BatchCrypto {
@@ -51,7 +54,7 @@ export async function decryptEach(
         outcomes.push({ ok: true, value: await cipher.decrypt(item.value, item.field) });
       } catch (error) {
         throwIfKmsUnavailable(error);
-        outcomes.push({ ok: false, code: failureCode(error) });
+        outcomes.push({ ok: false, code: failureCode(error), ...failureReason(error) });
       }
     }
     return outcomes;
@@ -61,6 +64,15 @@ export async function decryptEach(
 function throwIfKmsUnavailable(error: unknown): void {
   const info = cipherFailureInfo(error);
   if (isKmsUnavailable(info)) throw cipherFailure('Decryption failed', info, error);
+}
+
+/**
+ * A key-store error's reason (`KEY_SCOPE_SHREDDED`: the value's scope was shredded), which its code does
+ * not tell. Judged by name, not instanceof: the config module may load its own copy of field-crypto.
+ */
+function failureReason(error: unknown): { reason?: string } {
+  const reason = (error as { reason?: unknown } | null)?.reason;
+  return isKeyStoreError(error) || (error instanceof Error && error.name === 'KeyStoreError' && typeof reason === 'string') ? { reason: String(reason) } : {};
 }
 
 /** field-crypto errors carry a code; anything else is named by its class. */

@@ -12,7 +12,8 @@ import { countRows, type TableProgress } from './run-migration';
 import { keyColumns } from './sql-runner';
 import { readTable } from './table-reader';
 import type { TableTarget } from './table-target';
-import { valueClassifier, wrappingKeyLabel } from './value-state';
+import { scopedValueClassifier, valueClassifier, wrappingKeyLabel, type ClassifyValue } from './value-state';
+import type { ScopeKeyIndex } from './scope-keys';
 
 /** The counts of one encrypted field. */
 export interface FieldStatus {
@@ -33,6 +34,38 @@ export interface FieldStatus {
   readonly byWrappingKey: Readonly<Record<string, number>>;
   /** Coverage of the field's blind index, when it has one. */
   readonly blindIndex?: BlindIndexStatus;
+  /** Compact values by key scope and key version, when the config has a key store. */
+  readonly scopes?: ScopeStatus;
+}
+
+/**
+ * Where a field's compact values stand in the key store: by the scope and the version of their key
+ * (from the store's rows: a storage read, no KMS call).
+ */
+export interface ScopeStatus {
+  /** Values by the scope of their key version (`''`: the application's key). */
+  readonly byScope: Readonly<Record<string, number>>;
+  /** Values by key-version id, with that version's scope, version number and status. */
+  readonly byKeyVersion: Readonly<Record<string, KeyVersionCount>>;
+  /** Values under a shredded key version: unreadable for good. */
+  readonly shredded: number;
+  /** `shredded` by scope. */
+  readonly shreddedByScope: Readonly<Record<string, number>>;
+  /** Values naming a key-version id the store does not have (restore it with `keys import`). */
+  readonly unknownKeyVersion: number;
+  /**
+   * Models scoped by a field: values whose key version belongs to another scope than the row's (the
+   * application's key included): `rotate --scope-by` moves them.
+   */
+  readonly wrongScope: number;
+}
+
+/** One key version's share of a field's values. */
+export interface KeyVersionCount {
+  readonly scope: string;
+  readonly version: number;
+  readonly status: string;
+  readonly values: number;
 }
 
 /** How far a blind index column covers its field. */
@@ -63,6 +96,8 @@ export interface StatusOptions {
   readonly cipher: MigrationCipher;
   readonly batchSize: number;
   readonly onProgress?: (progress: TableProgress) => void;
+  /** The key store's index (config with a key store): adds {@link ScopeStatus} to each field. */
+  readonly keys?: ScopeKeyIndex;
 }
 
 /**
@@ -76,24 +111,41 @@ export interface StatusOptions {
  */
 export async function collectStatus(targets: readonly TableTarget[], options: StatusOptions): Promise<StatusReport> {
   const currentKey = options.cipher.configuredWrappingKey() ?? null;
-  const classify = valueClassifier((value) => options.cipher.inspect(value), currentKey);
+  const inspect = (value: string) => options.cipher.inspect(value);
+  const unscoped = valueClassifier(inspect, currentKey);
+  const keys = options.keys;
   const fields: FieldStatus[] = [];
   for (const target of targets) {
+    // a model scoped by a field: current means "under the current key of the row's own scope"
+    const scopeColumn = keys && target.scope?.source === 'field' ? target.scope.column : undefined;
+    const classify: ClassifyValue = scopeColumn !== undefined ? scopedValueClassifier(inspect, () => keys!, 'move') : unscoped;
+    const scopeCounts = target.encrypted.map(() => (keys ? newScopeCounts() : undefined));
     const key = await keyColumns(options.db, options.dialect.provider, target);
     const total = await countRows(options.db, options.dialect, target, key, undefined);
     const counts = target.encrypted.map(() => ({ null: 0, plaintext: 0, current: 0, otherKeys: 0, malformed: 0, byWrappingKey: {} as Record<string, number> }));
     const indexes = target.encrypted.map((c) => (c.blindIndex ? { column: c.blindIndex.column, empty: 0, byVersion: {} as Record<string, number> } : undefined));
     const withIndexes = indexes.some((i) => i !== undefined);
     let scanned = 0;
-    const batches = readTable(options.db, target, { dialect: options.dialect, key, batchSize: options.batchSize, after: null, withIndexes });
+    const batches = readTable(options.db, target, {
+      dialect: options.dialect,
+      key,
+      batchSize: options.batchSize,
+      after: null,
+      withIndexes,
+      ...(scopeColumn !== undefined ? { scope: { column: scopeColumn } } : {}),
+    });
     await runPipeline(batches, 1, async (batch) => {
       for (const row of batch.rows) {
         row.values.forEach((value, c) => {
           const index = indexes[c];
           if (index && value !== null) countIndexEntry(index, row.indexes?.[c] ?? null);
-          const state = classify(value);
+          const state = classify(value, row.scope ?? undefined);
           const count = counts[c]!;
-          if (state.kind === 'other-key') {
+          const scoped = scopeCounts[c];
+          if (scoped && value !== null) countScope(scoped, keys!, inspect(value), scopeColumn !== undefined ? row.scope : undefined);
+          if (state.kind === 'shredded' || state.kind === 'other-scope') {
+            // counted in `scopes` (a scope-field classifier only says shredded; other-scope is --scope's)
+          } else if (state.kind === 'other-key') {
             count.otherKeys++;
             const label = state.wrappingKeys.join(' + ') || '(none)';
             count.byWrappingKey[label] = (count.byWrappingKey[label] ?? 0) + 1;
@@ -107,7 +159,17 @@ export async function collectStatus(targets: readonly TableTarget[], options: St
     });
     target.encrypted.forEach((column, c) => {
       const index = indexes[c];
-      fields.push({ model: target.model, field: column.field, table: target.table, column: column.column, rows: scanned, ...counts[c]!, ...(index ? { blindIndex: index } : {}) });
+      const scoped = scopeCounts[c];
+      fields.push({
+        model: target.model,
+        field: column.field,
+        table: target.table,
+        column: column.column,
+        rows: scanned,
+        ...counts[c]!,
+        ...(index ? { blindIndex: index } : {}),
+        ...(scoped ? { scopes: scoped } : {}),
+      });
     });
   }
   return { currentKey: currentKey ? wrappingKeyLabel(currentKey) : UNKNOWN_CURRENT_KEY, fields };
@@ -121,4 +183,45 @@ function countIndexEntry(index: { empty: number; byVersion: Record<string, numbe
   }
   const version = `v${parsed.version}`;
   index.byVersion[version] = (index.byVersion[version] ?? 0) + 1;
+}
+
+interface ScopeCounts {
+  byScope: Record<string, number>;
+  byKeyVersion: Record<string, KeyVersionCount>;
+  shredded: number;
+  shreddedByScope: Record<string, number>;
+  unknownKeyVersion: number;
+  wrongScope: number;
+}
+
+function newScopeCounts(): ScopeCounts {
+  return { byScope: {}, byKeyVersion: {}, shredded: 0, shreddedByScope: {}, unknownKeyVersion: 0, wrongScope: 0 };
+}
+
+/**
+ * Counts one stored value by its key version's scope; `rowScope` is the row's scope column (models
+ * scoped by a field; null when the column is NULL), undefined otherwise.
+ */
+function countScope(counts: ScopeCounts, keys: ScopeKeyIndex, stored: ReturnType<StatusOptions['cipher']['inspect']>, rowScope: string | null | undefined): void {
+  if (stored.kind === 'plaintext' || stored.kind === 'malformed') return;
+  if (stored.kind === 'ciphertext') {
+    // a standalone message is under the application's keyring: in a scope-field model, the wrong scope
+    if (rowScope !== undefined) counts.wrongScope++;
+    return;
+  }
+  const facts = keys.keyVersion(stored.keyVersionId);
+  if (!facts) {
+    counts.unknownKeyVersion++;
+    return;
+  }
+  counts.byScope[facts.scope] = (counts.byScope[facts.scope] ?? 0) + 1;
+  const id = String(stored.keyVersionId);
+  const entry = counts.byKeyVersion[id];
+  counts.byKeyVersion[id] = { scope: facts.scope, version: facts.version, status: facts.status, values: (entry?.values ?? 0) + 1 };
+  if (facts.status === 'shredded') {
+    counts.shredded++;
+    counts.shreddedByScope[facts.scope] = (counts.shreddedByScope[facts.scope] ?? 0) + 1;
+  } else if (rowScope !== undefined && facts.scope !== rowScope) {
+    counts.wrongScope++;
+  }
 }

@@ -42,7 +42,7 @@ export function planReindex(target: TableTarget, rows: readonly ReadRow[], class
       else if (state.kind !== 'null') work.push({ row: r, column: c, action: 'index-ciphertext', value });
     });
   });
-  return { work, malformed };
+  return { work, malformed, refused: [] };
 }
 
 /** The blind index of a plaintext of encrypted column `column`, under the current index key. */

@@ -12,7 +12,17 @@ import type { CheckpointIdentity, CheckpointStore } from './checkpoint';
 import { configDigest } from './config-digest';
 import { databaseIdentity } from './database-identity';
 import { CompletionTracker } from './completion-tracker';
-import { buildBatchWrite, planBatch, type BatchPlan, type BatchWrite, type MigrationCommand, type PlannedValue, type ReadRow, type ValueOutcome } from './plan-batch';
+import {
+  buildBatchWrite,
+  planBatch,
+  type BatchPlan,
+  type BatchWrite,
+  type ComputeBlindIndex,
+  type MigrationCommand,
+  type PlannedValue,
+  type ReadRow,
+  type ValueOutcome,
+} from './plan-batch';
 import { buildReindexWrite, planReindex } from './plan-reindex';
 import { formatShard, shardsInSql, type ShardSpec } from './shard';
 import { keyColumns, queryRows } from './sql-runner';
@@ -24,6 +34,7 @@ import type { TableTarget } from './table-target';
 import { inThreadCrypto, type BatchCrypto } from './batch-crypto';
 import { transformValues } from './transform-values';
 import { MALFORMED_FAILURE, valueClassifier, wrappingKeyLabel, type ClassifyValue } from './value-state';
+import { ScopeKeys, scopingFor, type MigrationScopes, type TableScoping } from './scoped-run';
 
 /**
  * Memory bounds that hold whatever the size of the values: a batch is cut to about 2 M characters of
@@ -35,6 +46,13 @@ import { MALFORMED_FAILURE, valueClassifier, wrappingKeyLabel, type ClassifyValu
  */
 export const MAX_BATCH_CHARS = 2_000_000;
 export const MAX_IN_FLIGHT_CHARS = 8_000_000;
+
+/**
+ * Scopes whose blind indexers a batch fetches at once: a cold scope costs a key-store read and a KMS
+ * Decrypt (or, on first write, a new key), so one at a time is slow for per-user scopes, and all at once
+ * queues hundreds of KMS calls behind the SDK's sockets and times them out.
+ */
+export const SCOPE_INDEXER_FETCHES = 16;
 
 /** How many individual failures a result lists (all are counted). */
 export const MAX_LISTED_FAILURES = 1000;
@@ -50,7 +68,7 @@ export interface ValueFailure {
    * `PLAINTEXT` (verify) for a value that was never encrypted.
    */
   readonly code: string;
-  /** For `MALFORMED`: field-crypto's check that failed (`truncated`, ...). */
+  /** For `MALFORMED`: field-crypto's check that failed (`truncated`, ...); for a key-store error, its reason (`KEY_SCOPE_SHREDDED`, ...). */
   readonly reason?: string;
 }
 
@@ -103,6 +121,13 @@ export interface MigrationOptions {
   readonly retry?: RetryPolicy;
   /** Told before each retry (the CLI prints it with the progress). */
   readonly onRetry?: (notice: RetryNotice & { readonly model: string }) => void;
+  /**
+   * Scoped models (`@encrypted(scope: ...)`): `encrypt` and `rotate` put each row's values under its own
+   * scope's key. Needed when a target is scoped; see scoped-run.
+   */
+  readonly scopes?: MigrationScopes;
+  /** `--scope-by <field>`: every target must be scoped by this field (refused otherwise). */
+  readonly scopeBy?: string;
 }
 
 export interface TableMigrationResult {
@@ -152,8 +177,11 @@ export interface TableMigrationResult {
  * ```
  */
 export async function runMigration(targets: readonly TableTarget[], options: MigrationOptions): Promise<TableMigrationResult[]> {
+  // every refusal (a request-scoped model without --scope, a scoped model without a key store) before any work
+  const scopings = targets.map((target) => scopingFor(target, options.command, options.scopes, options.scopeBy));
+  const unscoped = targets.filter((_, i) => scopings[i] === undefined);
   if (options.command === 'encrypt' && !options.blindIndexer && !options.dryRun) {
-    const indexed = targets.flatMap((t) => t.encrypted.filter((c) => c.blindIndex).map((c) => `${t.model}.${c.field}`));
+    const indexed = unscoped.flatMap((t) => t.encrypted.filter((c) => c.blindIndex).map((c) => `${t.model}.${c.field}`));
     if (indexed.length > 0) {
       // Encrypting without filling the index would leave those rows unfindable by equality.
       throw new CliError(
@@ -168,11 +196,12 @@ export async function runMigration(targets: readonly TableTarget[], options: Mig
   }
   // Only rotate needs the key KMS wraps new data keys with (a GenerateDataKey); encrypt, decrypt and
   // reindex only tell plaintext from ciphertext, so decrypt needs nothing but Decrypt from KMS.
-  const currentKey = options.command === 'rotate' ? await options.cipher.currentWrappingKey() : null;
+  // (Scoped tables judge by each row's scope instead: a deployment with per-scope keys only may have no application key.)
+  const currentKey = options.command === 'rotate' && unscoped.length > 0 ? await options.cipher.currentWrappingKey() : null;
   const classify = valueClassifier((value) => options.cipher.inspect(value), currentKey);
   const results: TableMigrationResult[] = [];
-  for (const target of targets) {
-    results.push(await migrateTable(target, options, classify, currentKey ? wrappingKeyLabel(currentKey) : ''));
+  for (const [i, target] of targets.entries()) {
+    results.push(await migrateTable(target, options, classify, currentKey ? wrappingKeyLabel(currentKey) : '', scopings[i]));
   }
   return results;
 }
@@ -190,6 +219,7 @@ async function migrateTable(
   options: MigrationOptions,
   classify: ClassifyValue,
   currentKeyLabel: string,
+  scoping: TableScoping | undefined,
 ): Promise<TableMigrationResult> {
   const { db, dialect, command } = options;
   const key = await keyColumns(db, dialect.provider, target);
@@ -199,12 +229,13 @@ async function migrateTable(
     table: target.table,
     fields: target.encrypted.map((c) => c.field),
     shard: options.shard ? formatShard(options.shard) : null,
-    ...(command === 'rotate' ? { targetKey: currentKeyLabel } : {}),
+    ...(command === 'rotate' ? { targetKey: scoping ? scoping.checkpointLabel : currentKeyLabel } : {}),
+    ...(command === 'encrypt' && scoping ? { targetKey: scoping.checkpointLabel } : {}),
     ...(command === 'reindex' ? { targetKey: `index-key-v${options.blindIndexer!.currentVersion}${options.full ? '-full' : ''}` } : {}),
     database: await databaseIdentity(db, dialect.provider, target.table),
     configDigest: configDigest(target, options.cipher.configuredWrappingKey()),
   };
-  const scan = (phase: ScanPhase): Promise<TableScan> => scanTable(target, options, classify, key, phase);
+  const scan = (phase: ScanPhase): Promise<TableScan> => scanTable(target, options, classify, key, phase, scoping);
   if (options.dryRun) {
     const dry = await scan({ label: command, write: false, full: options.full ?? false, checkpoint: null });
     return tableResult(target, dry, dry.remaining, false, false);
@@ -290,11 +321,15 @@ function tableResult(target: TableTarget, pass: TableScan, remaining: RemainingV
 async function scanTable(
   target: TableTarget,
   options: MigrationOptions,
-  classify: ClassifyValue,
+  unscopedClassify: ClassifyValue,
   key: readonly KeyColumn[],
   phase: ScanPhase,
+  scoping: TableScoping | undefined,
 ): Promise<TableScan> {
   const { db, dialect, command } = options;
+  // read at the start of every scan, so the final check judges with the key store as it is then
+  const scopeKeys = scoping ? await ScopeKeys.load(() => options.scopes!.readKeys()) : undefined;
+  const classify = scopeKeys && scoping ? scopeKeys.classifier((value) => options.cipher.inspect(value), scoping.foreign) : unscopedClassify;
   const crypto = options.crypto ?? inThreadCrypto(options.cipher);
   const resume = phase.checkpoint?.resume ?? null;
   const total = await countRows(db, dialect, target, key, options.shard);
@@ -328,7 +363,45 @@ async function scanTable(
   const blindIndex = indexer ? (column: number, plaintext: string): string => indexer.compute(fieldOf(column), plaintext, hashOptions(column)) : undefined;
   // the field a unique violation is reported on: the one whose blind index column can be unique
   const conflictColumn = Math.max(0, target.encrypted.findIndex((c) => c.blindIndex !== undefined));
-  const planner = batchPlanner(target, { command, full: phase.full, encryptMalformed: options.encryptMalformed ?? false }, classify, (column, stored) => indexer!.isCurrent(stored, hashOptions(column)), blindIndex);
+  const planner = batchPlanner(
+    target,
+    { command, full: phase.full, encryptMalformed: options.encryptMalformed ?? false, ...(scoping?.scopeColumn !== undefined ? { scopeColumn: scoping.scopeColumn } : {}), scoped: scoping !== undefined },
+    classify,
+    (column, stored) => indexer!.isCurrent(stored, hashOptions(column)),
+  );
+  /**
+   * The blind index function of a batch: the config's indexer, or (scoped runs) entries computed here from
+   * each value's plaintext with its scope's indexer, scope by scope, each right after it is fetched (the
+   * application's key store may evict an indexer when a batch spans more scopes than its cache holds).
+   */
+  const blindIndexFor = async (work: readonly PlannedValue[], outcomes: readonly ValueOutcome[]): Promise<ComputeBlindIndex | undefined> => {
+    if (!scoping) return blindIndex;
+    const perScope = options.scopes?.blindIndexer;
+    if (!perScope) return undefined;
+    const byScope = new Map<string, Array<{ column: number; plaintext: string }>>();
+    work.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if (!target.encrypted[item.column]!.blindIndex || item.scope === undefined || !outcome.ok) return;
+      const plaintext = item.action === 'encrypt' ? item.value : outcome.plaintext;
+      if (plaintext === undefined) return;
+      let items = byScope.get(item.scope);
+      if (!items) byScope.set(item.scope, (items = []));
+      items.push({ column: item.column, plaintext });
+    });
+    const entries = new Map<string, string>();
+    const slot = (scope: string, column: number, plaintext: string): string => JSON.stringify([scope, column, plaintext]);
+    // a batch of per-user scopes names up to a batch's worth of cold scopes: fetch a few at a time
+    const pending = [...byScope];
+    const fetchNext = async (): Promise<void> => {
+      for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+        const [scope, items] = next;
+        const indexer = await perScope.call(options.scopes, scope);
+        for (const { column, plaintext } of items) entries.set(slot(scope, column, plaintext), indexer.compute(fieldOf(column), plaintext, hashOptions(column)));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SCOPE_INDEXER_FETCHES, pending.length) }, fetchNext));
+    return (column, plaintext, scope) => entries.get(slot(scope!, column, plaintext))!;
+  };
 
   const report = (): void => {
     const scanned = scannedBefore + counters.scanned;
@@ -353,6 +426,7 @@ async function scanTable(
     after: resume?.after ?? null,
     ...(options.shard ? { shard: options.shard } : {}),
     withIndexes: command === 'reindex',
+    ...(scoping ? { scope: scoping.rowScope } : {}),
     retry: retrying,
     maxBatchChars: MAX_BATCH_CHARS,
   });
@@ -360,7 +434,9 @@ async function scanTable(
   const budget = { weigh: (batch: { chars: number }) => batch.chars, max: MAX_IN_FLIGHT_CHARS };
   await runPipeline(batches, options.concurrency, async (batch) => {
     tracker.started(batch.seq, batch.lastKey);
-    const { work, malformed } = planner.plan(batch.rows);
+    let plan = planner.plan(batch.rows);
+    if (scopeKeys && (await refreshedFor(scopeKeys, plan.work, options.cipher))) plan = planner.plan(batch.rows);
+    const { work, malformed, refused } = plan;
     counters.planned += work.length;
     for (const item of work) remainingByColumn[item.column]!++;
     let clean = true;
@@ -381,9 +457,14 @@ async function scanTable(
       remainingByColumn[value.column]!++;
       fail({ ...value, code: MALFORMED_FAILURE });
     }
+    // a scoped row without a scope (NULL scope column): never written under a guessed key
+    for (const value of refused) {
+      remainingByColumn[value.column]!++;
+      fail(value);
+    }
     if (phase.write && work.length > 0) {
       const outcomes = await transformValues(crypto, work, fieldOf);
-      const write = planner.write(batch.rows, work, outcomes);
+      const write = planner.write(batch.rows, work, outcomes, await blindIndexFor(work, outcomes));
       write.failed.forEach(fail);
       if (write.rows.length > 0) {
         await options.beforeWrite?.({ model: target.model, keys: write.rows.map((row) => row.key) });
@@ -421,28 +502,47 @@ async function scanTable(
 /** How one command plans a batch and turns the crypto's outcomes into its UPDATE. */
 interface BatchPlanner {
   plan(rows: readonly ReadRow[]): BatchPlan;
-  write(rows: readonly ReadRow[], work: readonly PlannedValue[], outcomes: readonly ValueOutcome[]): BatchWrite;
+  write(rows: readonly ReadRow[], work: readonly PlannedValue[], outcomes: readonly ValueOutcome[], blindIndex: ComputeBlindIndex | undefined): BatchWrite;
 }
 
 function batchPlanner(
   target: TableTarget,
-  options: { readonly command: MigrationCommand; readonly full: boolean; readonly encryptMalformed: boolean },
+  options: { readonly command: MigrationCommand; readonly full: boolean; readonly encryptMalformed: boolean; readonly scopeColumn?: string; readonly scoped: boolean },
   classify: ClassifyValue,
   isCurrent: (column: number, stored: string) => boolean,
-  blindIndex: ((column: number, plaintext: string) => string) | undefined,
 ): BatchPlanner {
   const { command } = options;
   if (command === 'reindex') {
     const { full } = options;
     return {
       plan: (rows) => planReindex(target, rows, classify, { full, isCurrent }),
-      write: (rows, work, outcomes) => buildReindexWrite(target, rows, work, outcomes, blindIndex!),
+      write: (rows, work, outcomes, blindIndex) => buildReindexWrite(target, rows, work, outcomes, blindIndex!),
     };
   }
+  const scoped = { ...(options.scopeColumn !== undefined ? { scopeColumn: options.scopeColumn } : {}), reindexReencrypted: options.scoped };
   return {
     plan: (rows) => planBatch(command, rows, classify, { encryptMalformed: options.encryptMalformed }),
-    write: (rows, work, outcomes) => buildBatchWrite(target, rows, work, outcomes, blindIndex),
+    write: (rows, work, outcomes, blindIndex) => buildBatchWrite(target, rows, work, outcomes, blindIndex, scoped),
   };
+}
+
+/**
+ * Re-reads the key store when values about to be re-encrypted name key versions it did not know at the
+ * scan's start (the application created a scope's key since); true when the index changed, so the batch
+ * is judged again (those values may be current after all).
+ */
+async function refreshedFor(scopeKeys: ScopeKeys, work: readonly PlannedValue[], cipher: MigrationCipher): Promise<boolean> {
+  const before = scopeKeys.current();
+  // lazy: values are parsed only when the store may be re-read (rate-limited), and only up to the first unknown id
+  function* ids(): Generator<number> {
+    for (const item of work) {
+      if (item.action !== 'reencrypt') continue;
+      const stored = cipher.inspect(item.value);
+      if (stored.kind === 'compact') yield stored.keyVersionId;
+    }
+  }
+  await scopeKeys.knowing(ids());
+  return scopeKeys.current() !== before;
 }
 
 /** Rows in the table (or in the SQL shard), for progress and ETA. */

@@ -33,9 +33,17 @@ export interface ReadOptions {
    * values would otherwise make `batchSize` rows hundreds of megabytes); never below one row.
    */
   readonly maxBatchChars?: number;
+  /**
+   * Scoped runs: where each row's key scope comes from (`ReadRow.scope`): a column, read with the row
+   * (its value as a decimal string for Int/BigInt), or one scope for every row (`--scope`).
+   */
+  readonly scope?: RowScope;
   /** Wraps each batch read (the engine retries transient database errors there). */
   readonly retry?: <T>(run: () => Promise<T>, what: string) => Promise<T>;
 }
+
+/** Where a scoped run takes each row's key scope from. */
+export type RowScope = { readonly column: string } | { readonly fixed: string };
 
 /** Yields the table's batches in key order until a short batch says the table is done. */
 export async function* readTable(db: RawSqlClient, target: TableTarget, options: ReadOptions): AsyncGenerator<TableBatch> {
@@ -44,6 +52,8 @@ export async function* readTable(db: RawSqlClient, target: TableTarget, options:
   const columns = target.encrypted.map((c) => c.column);
   // index columns follow the encrypted ones; `indexAt[c]` is the selected position of column c's index
   const indexAt = target.encrypted.map((c) => (options.withIndexes && c.blindIndex ? columns.push(c.blindIndex.column) - 1 : -1));
+  const scopeAt = options.scope && 'column' in options.scope ? columns.push(options.scope.column) - 1 : -1;
+  const fixedScope = options.scope && 'fixed' in options.scope ? options.scope.fixed : undefined;
   let after = options.after;
   // without a bound, the first batch is small: its rows tell how large this table's values are
   let limit = options.maxBatchChars === undefined ? options.batchSize : Math.min(options.batchSize, FIRST_BATCH_ROWS);
@@ -60,7 +70,11 @@ export async function* readTable(db: RawSqlClient, target: TableTarget, options:
     const read = (): Promise<Array<Record<string, unknown>>> => queryRows<Record<string, unknown>>(db, statement, what);
     const raw = options.retry ? await options.retry(read, what) : await read();
     if (raw.length === 0) return;
-    const all = raw.map((record) => toReadRow(record, options.key.length, target.encrypted.length, options.withIndexes ? indexAt : undefined));
+    const all = raw.map((record) => {
+      const row = toReadRow(record, options.key.length, target.encrypted.length, options.withIndexes ? indexAt : undefined);
+      if (scopeAt >= 0) return { ...row, scope: scopeText(record[`c${scopeAt}`]) };
+      return fixedScope === undefined ? row : { ...row, scope: fixedScope };
+    });
     const lastKey = all[all.length - 1]!.key;
     const rows = hashShard ? all.filter((row) => shardOfKey(row.key, hashShard.count) === hashShard.index) : all;
     const chars = all.reduce((n, row) => n + valueChars(row), 0);
@@ -91,6 +105,18 @@ function toReadRow(record: Record<string, unknown>, keyCount: number, columnCoun
   for (let i = 0; i < columnCount; i++) values.push(asStoredString(record[`c${i}`]));
   if (!indexAt) return { key, values };
   return { key, values, indexes: indexAt.map((at) => (at < 0 ? null : asStoredString(record[`c${at}`]))) };
+}
+
+/**
+ * A scope column's value as the scope string the data plane uses: a String as it is, an Int or BigInt as
+ * its decimal string; NULL (the generator requires the field, but a legacy row may hold one) as null:
+ * such a row has no scope, and its values are reported, never written under the application's key.
+ */
+function scopeText(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+  return String(value);
 }
 
 /** Encrypted columns are `String`; a driver may hand back a Buffer for a binary collation. */

@@ -27,12 +27,20 @@ export interface BlindIndexTarget {
   readonly bytes?: number;
 }
 
+/**
+ * Where a scoped model's key scope comes from: a column of the row (`@encrypted(scope: tenantId)`), or the
+ * request (`@encrypted(scope: request)`: the CLI takes it from `--scope`).
+ */
+export type ScopeSource = ({ readonly source: 'field' } & ColumnTarget) | { readonly source: 'request' };
+
 /** A table to migrate: its primary key (in order) and the encrypted columns selected. */
 export interface TableTarget {
   readonly model: string;
   readonly table: string;
   readonly primaryKey: readonly ColumnTarget[];
   readonly encrypted: readonly EncryptedColumnTarget[];
+  /** Scoped models only: where each row's key scope comes from. */
+  readonly scope?: ScopeSource;
 }
 
 export interface TargetSelection {
@@ -98,6 +106,7 @@ export function selectTargets(fieldMap: FieldMap, selection: TargetSelection = {
       table: info.dbName,
       primaryKey: info.primaryKey.map((ref) => ({ field: ref.name, column: ref.dbName, type: ref.type })),
       encrypted,
+      ...(info.scope ? { scope: scopeSource(info.scope) } : {}),
     });
   }
   return targets;
@@ -120,6 +129,10 @@ export function indexedTargets(targets: readonly TableTarget[], strict: boolean)
   return targets
     .map((t) => ({ ...t, encrypted: t.encrypted.filter((c) => c.blindIndex) }))
     .filter((t) => t.encrypted.length > 0);
+}
+
+function scopeSource(scope: NonNullable<FieldMap['models'][string]['scope']>): ScopeSource {
+  return scope.source === 'field' ? { source: 'field', field: scope.field, column: scope.dbName, type: scope.type } : { source: 'request' };
 }
 
 interface FieldFilter {

@@ -38,7 +38,11 @@ export async function transformValues(
     if (item.action === 'encrypt' || plaintexts.has(i)) encryptIndexes.push(i);
   });
   if (encryptIndexes.length > 0) {
-    const items = encryptIndexes.map((i) => ({ value: plaintexts.get(i) ?? work[i]!.value, field: fieldOf(work[i]!.column) }));
+    const items = encryptIndexes.map((i) => {
+      const item = work[i]!;
+      // a scoped row's values go under its scope's key (field-crypto's FieldValue.scope)
+      return { value: plaintexts.get(i) ?? item.value, field: fieldOf(item.column), ...(item.scope !== undefined ? { scope: item.scope } : {}) };
+    });
     let ciphertexts: string[];
     try {
       ciphertexts = await crypto.encryptMany(items);
@@ -47,7 +51,9 @@ export async function transformValues(
       throw isCliError(error) ? error : cipherFailure('Encryption failed', cipherFailureInfo(error), error);
     }
     encryptIndexes.forEach((i, e) => {
-      outcomes[i] = { ok: true, value: ciphertexts[e]! };
+      const plaintext = plaintexts.get(i);
+      // a re-encrypted value keeps its plaintext beside it: a scoped run recomputes its blind index from it
+      outcomes[i] = plaintext === undefined ? { ok: true, value: ciphertexts[e]! } : { ok: true, value: ciphertexts[e]!, plaintext };
     });
   }
   return outcomes;

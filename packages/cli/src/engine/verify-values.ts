@@ -94,6 +94,7 @@ export async function verifyTables(targets: readonly TableTarget[], options: Ver
           field: target.encrypted[item.column]!.field,
           key: keyRecord(target, batch.rows[item.row]!.key),
           code: outcome.code,
+          ...(outcome.reason !== undefined ? { reason: outcome.reason } : {}),
         });
       });
       scanned += batch.scanned;

@@ -12,6 +12,31 @@ describe('result formatting', () => {
     expect(text).toContain('User.email: 4 under aws-kms:arn:old');
   });
 
+  it('status with a key store: values per scope and key version, shredded ones by scope, the wrong scope with its remedy', () => {
+    const text = formatStatus({
+      currentKey: 'prisma-kms-key-store:10',
+      fields: [
+        {
+          model: 'TenantMember', field: 'email', table: 'tenant_members', column: 'email', rows: 6, null: 0, plaintext: 0, current: 3, otherKeys: 1, malformed: 0, byWrappingKey: {},
+          scopes: {
+            byScope: { '': 1, acme: 3, gone: 2 },
+            byKeyVersion: { '10': { scope: '', version: 1, status: 'active', values: 1 }, '20': { scope: 'acme', version: 1, status: 'active', values: 3 }, '30': { scope: 'gone', version: 1, status: 'shredded', values: 2 } },
+            shredded: 2,
+            shreddedByScope: { gone: 2 },
+            unknownKeyVersion: 0,
+            wrongScope: 1,
+          },
+        },
+      ],
+    });
+    expect(text).toContain('TenantMember.email: 1 under (application key)');
+    expect(text).toContain('TenantMember.email: 3 under scope "acme"');
+    expect(text).toContain('TenantMember.email: 2 under key version 30 (scope "gone", version 1, shredded)');
+    expect(text).toContain('TenantMember.email: 2 values under shredded keys of scope "gone": unreadable for good');
+    expect(text).toContain('TenantMember.email: 1 values in the wrong scope (their key is not their row\'s scope\'s): run rotate --scope-by');
+    expect(text).not.toContain('key versions the key store does not have');
+  });
+
   it('migration and verify name failures by model, field and key, never by value', () => {
     const failure = { model: 'AuditEntry', field: 'payload', key: { tenant: 'acme', seq: 3 }, code: 'PRISMA_KMS_DECRYPTION_FAILED' };
     const migration = formatMigration(

@@ -2,11 +2,12 @@
  * Renders command results for people (aligned text) and for scripts (`--json`). Values never appear:
  * only names, counts, primary keys and error codes.
  */
-import type { StatusReport } from '../engine/collect-status';
+import type { FieldStatus, StatusReport } from '../engine/collect-status';
 import { remainingTotal, type TableMigrationResult, type ValueFailure } from '../engine/run-migration';
 import type { TableVerifyResult } from '../engine/verify-values';
 import { MALFORMED_FAILURE } from '../engine/value-state';
 import { UNIQUE_CONFLICT_FAILURE } from '../engine/unique-violation';
+import { SCOPE_MISSING_FAILURE } from '../engine/plan-batch';
 
 /** JSON with bigint keys as strings and dates as ISO text. */
 export function toJson(value: unknown): string {
@@ -22,6 +23,7 @@ export function formatStatus(report: StatusReport): string {
       out.push(`  ${field.model}.${field.field}: ${count} under ${key}`);
     }
   }
+  for (const field of report.fields) out.push(...formatScopes(field));
   for (const field of report.fields) {
     const index = field.blindIndex;
     if (!index) continue;
@@ -29,6 +31,28 @@ export function formatStatus(report: StatusReport): string {
     out.push(`  ${field.model}.${field.field} blind index (${index.column}): ${[`${index.empty} empty`, ...versions].join(', ')}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** A scope as `status` names it: the application's key is the empty scope. */
+function scopeName(scope: string): string {
+  return scope === '' ? '(application key)' : `scope ${JSON.stringify(scope)}`;
+}
+
+/** A field's compact values by scope and key version, shredded ones named, and those in the wrong scope. */
+function formatScopes(field: FieldStatus): string[] {
+  const scopes = field.scopes;
+  if (!scopes) return [];
+  const name = `${field.model}.${field.field}`;
+  const out = Object.entries(scopes.byScope).map(([scope, count]) => `  ${name}: ${count} under ${scopeName(scope)}`);
+  for (const [id, v] of Object.entries(scopes.byKeyVersion)) {
+    out.push(`  ${name}: ${v.values} under key version ${id} (${scopeName(v.scope)}, version ${v.version}, ${v.status})`);
+  }
+  for (const [scope, count] of Object.entries(scopes.shreddedByScope)) {
+    out.push(`  ${name}: ${count} values under shredded keys of ${scopeName(scope)}: unreadable for good`);
+  }
+  if (scopes.unknownKeyVersion > 0) out.push(`  ${name}: ${scopes.unknownKeyVersion} values under key versions the key store does not have: restore them with \`keys import\``);
+  if (scopes.wrongScope > 0) out.push(`  ${name}: ${scopes.wrongScope} values in the wrong scope (their key is not their row's scope's): run rotate --scope-by`);
+  return out;
 }
 
 const PAST_TENSE = { encrypt: 'encrypted', rotate: 're-encrypted', decrypt: 'decrypted', reindex: 'reindexed' } as const;
@@ -59,6 +83,9 @@ export function formatMigration(command: keyof typeof PAST_TENSE, results: reado
       'UNIQUE_CONFLICT rows were left as they were: their blind index entry equals another row\'s under a unique index (the same value twice, ' +
         'up to normalization). Resolve the duplicate, then run the command again.',
     );
+  }
+  if (results.some((r) => r.failures.some((f) => f.code === SCOPE_MISSING_FAILURE))) {
+    out.push('SCOPE_MISSING rows were left as they were: their scope column is NULL, so no scope\'s key can be chosen for their values. Set it, then run the command again.');
   }
   const left = results.reduce((n, r) => n + remainingTotal(r.remaining), 0);
   if (dryRun) out.push(left === 0 ? 'Nothing to do.' : `${left} values would need ${command}.`);

@@ -37,6 +37,8 @@ export interface DialectShape {
   valueParam?(placeholder: string): string;
   /** Null-safe comparison of bytes: true when both are NULL or both hold the same bytes, whatever the collation. */
   sameBytes(stored: string, read: string): string;
+  /** A column's value as text (`CAST(... AS TEXT)`), for comparing an Int/BigInt scope column with the decimal string read. */
+  asText(column: string): string;
   /** Puts the UPDATE together: where the batch rows go and how they join the table. */
   assembleUpdate(parts: UpdateParts): string;
 }
@@ -89,7 +91,7 @@ export function dialectOf(shape: DialectShape): Dialect {
       const join = spec.key.map((k, i) => `${target(k.column)} = v.k${i}`);
       const guards = spec.columns.flatMap((c, i) => {
         if (!c.guarded) return [];
-        const same = shape.sameBytes(target(c.column), `v.o${i}`);
+        const same = shape.sameBytes(c.asText ? shape.asText(target(c.column)) : target(c.column), `v.o${i}`);
         // a written column is only checked on the rows that change it (n is NULL where a row keeps it)
         return [isWritten(c) ? `(v.n${i} IS NULL OR ${same})` : same];
       });

@@ -74,6 +74,20 @@ describe.each(['postgresql', 'sqlite', 'mysql'])('%s SQL', (provider) => {
     expect(statement.sql).toMatch(provider === 'postgresql' ? /IS NOT DISTINCT FROM v\.o1/ : provider === 'sqlite' ? /IS v\.o1 COLLATE BINARY/ : /<=> CAST\(v\.o1 AS BINARY\)/);
   });
 
+  it('compares a scope column as text, so an Int or BigInt scope matches the decimal string read', () => {
+    const statement = dialect.updateBatch({
+      table: 'members',
+      key: [{ column: 'id', sqlType: 'integer' }],
+      columns: [{ column: 'email', guarded: true }, { column: 'tenant_id', guarded: true, written: false, asText: true }],
+      rows: [{ key: [7], changes: [{ next: 'NEW', previous: 'OLD' }, { previous: '42' }] }],
+    });
+    expect(statement.params).toEqual([7, 'NEW', 'OLD', '42']);
+    const q = provider === 'mysql' ? '`' : '"';
+    const cast = { postgresql: 'text', sqlite: 'TEXT', mysql: 'CHAR' }[provider]!;
+    expect(statement.sql).toContain(`CAST(t.${q}tenant_id${q} AS ${cast})`);
+    expect(statement.sql).not.toMatch(new RegExp(`${q}tenant_id${q} = `)); // compared, never written
+  });
+
   it('quotes identifiers, doubling the quote character', () => {
     const q = provider === 'mysql' ? '`' : '"';
     expect(dialect.quote(`we${q}ird`)).toBe(`${q}we${q}${q}ird${q}`);

@@ -53,6 +53,11 @@ export interface WriteColumn {
   readonly guarded: boolean;
   /** Default true. */
   readonly written?: boolean;
+  /**
+   * Compare the column as text (a guard-only scope column, which may be an Int or BigInt column: the
+   * value read is its decimal string).
+   */
+  readonly asText?: boolean;
 }
 
 export interface UpdateRow {

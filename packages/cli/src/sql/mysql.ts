@@ -14,6 +14,7 @@ export const mysqlDialect = dialectOf({
   quoteChar: '`',
   placeholders: 'question',
   keyset: 'expanded',
+  asText: (column) => `CAST(${column} AS CHAR)`,
   sameBytes: (stored, read) => `CAST(${stored} AS BINARY) <=> CAST(${read} AS BINARY)`,
   assembleUpdate: ({ table, names, tuples, set, join, guards }) => {
     const selects = tuples.map((tuple, r) => `SELECT ${tuple.map((p, i) => (r === 0 ? `${p} AS ${names[i]!}` : p)).join(', ')}`);

@@ -12,6 +12,7 @@ export const postgresqlDialect = dialectOf({
   keyset: 'row-value',
   keyParam: (placeholder, sqlType) => (sqlType ? `${placeholder}::${sqlType}` : placeholder),
   valueParam: (placeholder) => `${placeholder}::text`,
+  asText: (column) => `CAST(${column} AS text)`,
   sameBytes: (stored, read) => `${stored} IS NOT DISTINCT FROM ${read}`,
   assembleUpdate: ({ table, names, tuples, set, join, guards }) =>
     `UPDATE ${table} AS t SET ${set.map((s) => `${s.column} = ${s.value}`).join(', ')} ` +

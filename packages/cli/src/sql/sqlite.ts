@@ -11,6 +11,7 @@ export const sqliteDialect = dialectOf({
   quoteChar: '"',
   placeholders: 'question',
   keyset: 'row-value',
+  asText: (column) => `CAST(${column} AS TEXT)`,
   sameBytes: (stored, read) => `${stored} IS ${read} COLLATE BINARY`,
   assembleUpdate: ({ table, names, tuples, set, join, guards }) =>
     `WITH v(${names.join(', ')}) AS (VALUES ${tuples.map((t) => `(${t.join(', ')})`).join(', ')}) ` +

@@ -83,11 +83,14 @@ export class CliFixture {
     return path;
   }
 
-  /** Runs the CLI in this process, in the fixture's directory. */
-  async run(args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  /**
+   * Runs the CLI in this process, in the fixture's directory. `stdin` (default: an empty stream that is not
+   * a terminal) is what `keys shred` reads its confirmation from.
+   */
+  async run(args: readonly string[], stdin: NodeJS.ReadableStream & { isTTY?: boolean } = emptyInput()): Promise<{ status: number; stdout: string; stderr: string }> {
     const stdout = collect();
     const stderr = collect();
-    const status = await runCli(args, { cwd: this.dir, stdout: stdout.stream, stderr: stderr.stream });
+    const status = await runCli(args, { cwd: this.dir, stdin, stdout: stdout.stream, stderr: stderr.stream });
     return { status, stdout: stdout.text(), stderr: stderr.text() };
   }
 
@@ -183,6 +186,19 @@ export function finished(child: ChildProcess): Promise<{ status: number | null; 
     child.on('error', reject);
     child.on('close', (status, signal) => resolvePromise({ status, signal, stdout, stderr }));
   });
+}
+
+function emptyInput(): PassThrough {
+  const input = new PassThrough();
+  input.end();
+  return input;
+}
+
+/** A terminal the operator types `line` into (for `keys shred`'s confirmation). */
+export function typedInput(line: string): PassThrough & { isTTY: boolean } {
+  const input = Object.assign(new PassThrough(), { isTTY: true });
+  input.end(`${line}\n`);
+  return input;
 }
 
 function collect(): { stream: PassThrough; text(): string } {
