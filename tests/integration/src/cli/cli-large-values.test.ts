@@ -59,3 +59,29 @@ describe('large values on postgresql', () => {
     return rss;
   }
 });
+
+describe('status over large values on postgresql', () => {
+  let fx: CliFixture;
+  beforeEach(async () => {
+    fx = await CliFixture.create('postgresql');
+    fx.writeConfig();
+  });
+  afterEach(() => fx.cleanup());
+
+  it('counts 1,000 values of 256 KB with peak RSS bounded (batches cut by characters, not one read of 1,000 rows)', async () => {
+    const rows = 1000;
+    const q = fx.db.raw.quote;
+    // generated in SQL: 256 MB of text never crosses the test's connection
+    await fx.db.raw.query(
+      `INSERT INTO ${q('users')} (${q('id')}, ${q('name')}, ${q('email')}, ${q('phone_number')}) ` +
+        `SELECT g, 'n' || g || ' ' || repeat('x', ${VALUE_CHARS}), 'u' || g || '@example.com', NULL FROM generate_series(1, ${rows}) g`,
+    );
+    const { status, stdout, stderr } = await fx.runBin(['status', '--model', 'User', '--json', '--report-max-rss']);
+    expect(status).toBe(0);
+    const rss = Number(/prisma-kms:max-rss-bytes (\d+)/.exec(stderr)?.[1]);
+    expect(rss).toBeGreaterThan(0);
+    expect(rss).toBeLessThan(MAX_RSS_BYTES);
+    const fields = (JSON.parse(stdout) as { fields: Array<{ field: string; plaintext: number }> }).fields;
+    expect(fields.find((f) => f.field === 'name')).toMatchObject({ plaintext: rows });
+  }, 240_000);
+});
