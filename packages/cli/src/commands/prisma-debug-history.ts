@@ -26,7 +26,8 @@ type BundledDebug = ((namespace: string) => ((...args: unknown[]) => void) & { e
 
 /** Entries the bundled history keeps (`@prisma/debug`'s own limit, 100), with room to spare. */
 export const BUNDLED_HISTORY_LENGTH = 128;
-const FLUSH_NAMESPACE = 'prisma-kms:flush-debug-history';
+// not under `prisma*` (Prisma's documented DEBUG pattern), so debugging Prisma does not turn the flush off
+const FLUSH_NAMESPACE = 'pkms-flush-debug-history';
 
 /** The driver adapters Prisma ships; each logs its queries through `@prisma/driver-adapter-utils`. */
 const ADAPTERS = [
