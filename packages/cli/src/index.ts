@@ -22,3 +22,4 @@ export { inThreadCrypto, type BatchCrypto, type CryptoItem } from './engine/batc
 export { startCryptoWorkers } from './engine/crypto-workers';
 export { parseShard, type ShardSpec } from './engine/shard';
 export { dialectFor, type Dialect } from './sql/dialect';
+export { findPrismaDebugHistories } from './commands/prisma-debug-history';

@@ -8,7 +8,7 @@ import { parseIndexValue } from '@prisma-kms/field-crypto';
 import type { MigrationCipher, RawSqlClient } from '../config/define-config';
 import type { Dialect } from '../sql/dialect';
 import { runPipeline } from './batch-pipeline';
-import { countRows, type TableProgress } from './run-migration';
+import { countRows, MAX_BATCH_CHARS, type TableProgress } from './run-migration';
 import { keyColumns } from './sql-runner';
 import { readTable } from './table-reader';
 import type { TableTarget } from './table-target';
@@ -126,12 +126,14 @@ export async function collectStatus(targets: readonly TableTarget[], options: St
     const indexes = target.encrypted.map((c) => (c.blindIndex ? { column: c.blindIndex.column, empty: 0, byVersion: {} as Record<string, number> } : undefined));
     const withIndexes = indexes.some((i) => i !== undefined);
     let scanned = 0;
+    // cut by characters too: 1,000 rows of 256 KB values would otherwise be one read of 350 MB of text
     const batches = readTable(options.db, target, {
       dialect: options.dialect,
       key,
       batchSize: options.batchSize,
       after: null,
       withIndexes,
+      maxBatchChars: MAX_BATCH_CHARS,
       ...(scopeColumn !== undefined ? { scope: { column: scopeColumn } } : {}),
     });
     await runPipeline(batches, 1, async (batch) => {

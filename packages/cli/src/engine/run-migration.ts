@@ -37,15 +37,17 @@ import { MALFORMED_FAILURE, valueClassifier, wrappingKeyLabel, type ClassifyValu
 import { ScopeKeys, scopingFor, type MigrationScopes, type TableScoping } from './scoped-run';
 
 /**
- * Memory bounds that hold whatever the size of the values: a batch is cut to about 2 M characters of
- * stored values, and batches in flight wait while they hold 8 M. Each value lives in many copies on
+ * Memory bounds that hold whatever the size of the values: a batch is cut to about 1 M characters of
+ * stored values, and batches in flight wait while they hold 4 M. Each value lives in many copies on
  * the way (read text, bytes, ciphertext, base64, the UPDATE's parameters as Prisma and the driver
- * serialize them): 300 values of 256 KB reached 877 MB RSS with 8 M / 24 M, about 360 MB with these.
- * Ordinary rows (1,000 rows of a few short fields, even as ciphertext) stay under 2 M, so their
- * batches keep `--batch-size` rows.
+ * serialize them, about 3 MB in all for a value of 256 KB): 300 values of 256 KB reached 877 MB RSS
+ * with 8 M / 24 M, 356 MB with 2 M / 8 M, and, once Prisma's debug histories were emptied, 227 MB with
+ * 2 M / 8 M and 196 to 200 MB with these, in the same time. Ordinary rows (1,000 rows of a few short
+ * fields, even as ciphertext: two message-format values are about 770 characters) stay under 1 M, so
+ * their batches keep `--batch-size` rows.
  */
-export const MAX_BATCH_CHARS = 2_000_000;
-export const MAX_IN_FLIGHT_CHARS = 8_000_000;
+export const MAX_BATCH_CHARS = 1_000_000;
+export const MAX_IN_FLIGHT_CHARS = 4_000_000;
 
 /**
  * Scopes whose blind indexers a batch fetches at once: a cold scope costs a key-store read and a KMS
