@@ -11,6 +11,7 @@ import { buildScheme, type EncryptionScheme, type FieldMap } from '../field-map'
 import { collectReadTargets, isPlainObject, planArgs, setAtPath, type ArgsPlan, type PlanOptions, type ReadTarget } from '../walker';
 import { ScopeIndexerNotLoaded } from '../walker/args-walker';
 import { RequestScopes } from './request-scope';
+import { stripRowScopeField, withRowScopeField } from './row-scope-field';
 import { TrueMatchFinder, type ModelDelegates } from './true-matches';
 import { isTrueLookupMatch, lossyLookups, noMatchArgs, stripAdded, withLookupFields } from './lossy-lookups';
 
@@ -139,7 +140,9 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
             // A read through a normalizing index must not answer a look-alike with another value's row.
             const lossy = indexes ? lossyLookups(scheme, model, operation, args) : [];
             const checked = lossy.length > 0 ? withLookupFields(plan.args as Record<string, unknown>, lossy) : undefined;
-            const sent = checked?.args ?? plan.args;
+            // The row's scope field, so that each value is checked against its row's scope (row-scope-field.ts).
+            const rowScope = withRowScopeField(scheme, model, operation, checked?.args ?? plan.args);
+            const sent = rowScope?.args ?? checked?.args ?? plan.args;
             const result: unknown = await query(sent as typeof args);
             await decrypt(collectReadTargets(scheme, model, operation, sent, result), result);
             if (checked !== undefined) {
@@ -147,6 +150,7 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
               if (!isTrueLookupMatch(result, lossy)) return query(noMatchArgs(plan.args as Record<string, unknown>, lossy) as typeof args);
               stripAdded(result, checked.added);
             }
+            if (rowScope !== undefined) stripRowScopeField(result, rowScope.added);
             return result;
           },
         },

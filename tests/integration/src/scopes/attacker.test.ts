@@ -129,8 +129,17 @@ describe.each<Provider>(['sqlite', 'postgresql'])('key scopes under attack on %s
       expect((error as Error).message).not.toContain('Ada of globex');
       // A read across tenants meets the copy too: the whole query is refused, not answered with globex's name.
       await expect(app.prisma.tenantMember.findMany()).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_SCOPE_MISMATCH });
-      // Known limit: without the scope field in the result there is nothing to compare with.
-      expect((await app.prisma.tenantMember.findUnique({ where: { id: acme.id }, select: { name: true } }))?.name).toBe('Ada of globex');
+      // A selection without tenantId gets it for the check (and not in the result); so does an omit of it.
+      await expect(app.prisma.tenantMember.findUnique({ where: { id: acme.id }, select: { name: true } })).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_SCOPE_MISMATCH });
+      await expect(app.prisma.tenantMember.findMany({ omit: { tenantId: true } })).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_SCOPE_MISMATCH });
+      const globexOnly = await app.prisma.tenantMember.findMany({ where: { tenantId: 'globex' }, select: { name: true } });
+      expect(globexOnly).toEqual([{ name: 'Ada of globex' }]);
+      expect(await app.prisma.tenantMember.findMany({ where: { tenantId: 'globex' }, omit: { tenantId: true, email: true } })).toEqual([{ id: globex.id, name: 'Ada of globex', emailHash: expect.any(String) }]);
+      // Known limit: a nested selection without the scope field is not checked.
+      const note = await app.prisma.tenantNote.create({ data: { tenantId: 'acme', text: 'a note', member: { connect: { id: acme.id } } } });
+      const nested = await app.prisma.tenantNote.findUnique({ where: { id: note.id }, select: { member: { select: { name: true } } } });
+      expect(nested?.member.name).toBe('Ada of globex');
+      await app.prisma.tenantNote.delete({ where: { id: note.id } });
       await sql(`UPDATE ${q('tenant_members')} SET name = ? WHERE id = ?`, [acme.name, acme.id]);
     });
 
