@@ -7,6 +7,13 @@
 -- therefore TEXT; ids, keys, blind indexes and other indexed strings stay VARCHAR(191).
 -- Blind-index columns are compared byte for byte (COLLATE utf8mb4_bin): an index is base64url, where
 -- `a` and `A` differ, and a case-insensitive collation would merge distinct indexes.
+-- Key scopes are compared byte for byte and without padding, and are up to 255 characters
+-- (MAX_SCOPE_LENGTH of field-crypto): the key store's `scope` and the scope fields (`tenant_id`) are
+-- VARCHAR(255) COLLATE utf8mb4_nopad_bin (MariaDB; utf8mb4_0900_bin on MySQL 8). Under the default
+-- utf8mb4_unicode_ci, 'acme', 'ACME' and 'acme ' are one value, and under utf8mb4_bin (PAD SPACE)
+-- 'acme' and 'acme ' still are: a shred of one would destroy the others' keys, and $forScope('acme')
+-- would update the others' rows. `purpose` is VARCHAR(32), so the unique index stays within InnoDB's
+-- 3072 bytes.
 
 -- CreateTable
 CREATE TABLE `users` (
@@ -149,12 +156,13 @@ CREATE TABLE `prisma_kms_keys` (
     `id` BIGINT NOT NULL,
     `key_name` VARCHAR(191) NOT NULL,
     `version` INTEGER NOT NULL,
-    `purpose` VARCHAR(191) NOT NULL,
-    `scope` VARCHAR(191) NOT NULL DEFAULT '',
+    `purpose` VARCHAR(32) NOT NULL,
+    `scope` VARCHAR(255) COLLATE utf8mb4_nopad_bin NOT NULL DEFAULT '',
     `status` VARCHAR(191) NOT NULL DEFAULT 'active',
     `material` TEXT NOT NULL,
     `created_at` DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
 
+    INDEX `prisma_kms_keys_key_store_scope_idx`(`key_store`, `scope`),
     UNIQUE INDEX `prisma_kms_keys_key_store_key_name_purpose_scope_version_key`(`key_store`, `key_name`, `purpose`, `scope`, `version`),
     PRIMARY KEY (`key_store`, `id`)
 ) DEFAULT CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
@@ -162,9 +170,9 @@ CREATE TABLE `prisma_kms_keys` (
 -- CreateTable
 CREATE TABLE `tenant_members` (
     `id` INTEGER NOT NULL AUTO_INCREMENT,
-    `tenant_id` VARCHAR(191) NOT NULL,
+    `tenant_id` VARCHAR(255) COLLATE utf8mb4_nopad_bin NOT NULL,
     `email` TEXT NULL,
-    `email_hash` VARCHAR(191) NULL,
+    `email_hash` VARCHAR(191) COLLATE utf8mb4_bin NULL,
     `name` TEXT NULL,
 
     UNIQUE INDEX `tenant_members_tenant_id_email_hash_key`(`tenant_id`, `email_hash`),
@@ -174,7 +182,7 @@ CREATE TABLE `tenant_members` (
 -- CreateTable
 CREATE TABLE `tenant_notes` (
     `id` INTEGER NOT NULL AUTO_INCREMENT,
-    `tenant_id` VARCHAR(191) NOT NULL,
+    `tenant_id` VARCHAR(255) COLLATE utf8mb4_nopad_bin NOT NULL,
     `text` TEXT NOT NULL,
     `memberId` INTEGER NOT NULL,
 
@@ -186,7 +194,7 @@ CREATE TABLE `Journal` (
     `id` INTEGER NOT NULL AUTO_INCREMENT,
     `entry` TEXT NOT NULL,
     `topic` TEXT NULL,
-    `topic_hash` VARCHAR(191) NULL,
+    `topic_hash` VARCHAR(191) COLLATE utf8mb4_bin NULL,
 
     INDEX `Journal_topic_hash_idx`(`topic_hash`),
     PRIMARY KEY (`id`)

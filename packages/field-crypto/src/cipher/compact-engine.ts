@@ -5,7 +5,7 @@
  */
 import { decodeCompact, encodeCompact, type CompactValue } from '../compact';
 import { DecryptionError, EncryptionError, type FieldCryptoError } from '../errors';
-import { isKeyStoreError } from '../key-store/errors';
+import { isKeyStoreError, KeyStoreError, KeyStoreErrorReason } from '../key-store/errors';
 import type { KeyStore } from '../key-store/key-store';
 import type { LoadedKeyVersion } from '../key-store/key-version';
 import type { FieldRef } from './encryption-context';
@@ -46,8 +46,11 @@ export class CompactEngine {
     return this.#seal(version, plaintext, scheme);
   }
 
-  /** Plaintext bytes of a classified compact value: a Buffer on a warm key cache, else a promise. */
-  decrypt(value: CompactValue, scheme: CompactFieldScheme): Buffer | Promise<Buffer> {
+  /**
+   * Plaintext bytes of a classified compact value: a Buffer on a warm key cache, else a promise. With
+   * `acceptScopes`, a value under a key version of another scope is refused (KEY_SCOPE_MISMATCH).
+   */
+  decrypt(value: CompactValue, scheme: CompactFieldScheme, acceptScopes?: readonly string[]): Buffer | Promise<Buffer> {
     let version: LoadedKeyVersion | Promise<LoadedKeyVersion>;
     try {
       version = this.#keyStore.keyVersion(value.keyVersionId);
@@ -56,11 +59,11 @@ export class CompactEngine {
     }
     if (version instanceof Promise) {
       return version.then(
-        (loaded) => (loaded.destroyed ? this.decrypt(value, scheme) : this.#open(loaded, value, scheme)),
+        (loaded) => (loaded.destroyed ? this.decrypt(value, scheme, acceptScopes) : this.#open(loaded, value, scheme, acceptScopes)),
         (e: unknown) => Promise.reject(locate(e, scheme.field)),
       );
     }
-    return this.#open(version, value, scheme);
+    return this.#open(version, value, scheme, acceptScopes);
   }
 
   /** The key version new values are written with, as a wrapping-key reference. */
@@ -72,7 +75,8 @@ export class CompactEngine {
     return encodeCompact(version.fieldKey(scheme.compactInfo as Buffer), version.id, plaintext).toString('base64');
   }
 
-  #open(version: LoadedKeyVersion, value: CompactValue, scheme: CompactFieldScheme): Buffer {
+  #open(version: LoadedKeyVersion, value: CompactValue, scheme: CompactFieldScheme, acceptScopes: readonly string[] | undefined): Buffer {
+    checkKeyScope(version.scope, acceptScopes, scheme.field, version.id);
     const plaintext = decodeCompact(version.fieldKey(scheme.compactInfo as Buffer), value.bytes);
     if (!plaintext) {
       throw new DecryptionError(
@@ -82,6 +86,21 @@ export class CompactEngine {
     }
     return plaintext;
   }
+}
+
+/**
+ * Refuses a value whose key scope (`''` for the application's key and for Encryption SDK messages) is not
+ * one of `acceptScopes` (undefined: every scope). Before decryption: a value copied from another tenant's
+ * row is never decrypted for this one.
+ */
+export function checkKeyScope(keyScope: string, acceptScopes: readonly string[] | undefined, field: FieldRef, keyVersionId?: number): void {
+  if (acceptScopes === undefined || acceptScopes.includes(keyScope)) return;
+  const expected = acceptScopes.map((scope) => (scope === '' ? "the application's key" : JSON.stringify(scope))).join(' or ');
+  throw new KeyStoreError(
+    KeyStoreErrorReason.KEY_SCOPE_MISMATCH,
+    `the value is under ${keyScope === '' ? "the application's key" : 'a key of this scope'}, but its row accepts ${expected}: copied from another scope's row, or the row's scope changed without re-encrypting it (prisma-kms rotate --scope-by)`,
+    { model: field.model, field: field.field, scope: keyScope, ...(keyVersionId === undefined ? {} : { keyVersionId }) },
+  );
 }
 
 function keyVersionRef(id: number): WrappingKeyRef {

@@ -34,7 +34,7 @@ import {
 import { wrappingKeyOf, type StoredValue, type WrappingKeyRef } from './stored-value';
 import { classifyCompactValue, fieldKeyInfo } from '../compact';
 import type { KeyStore } from '../key-store/key-store';
-import { CompactEngine } from './compact-engine';
+import { checkKeyScope, CompactEngine } from './compact-engine';
 import { processInSlices } from './sliced-batch';
 import { configuredWrappingKey } from './configured-wrapping-key';
 
@@ -121,6 +121,18 @@ export interface FieldValue {
    * key, as without scopes. Ignored by decrypt: a value names its own key version.
    */
   readonly scope?: string;
+  /**
+   * Decrypt only: the key scopes the value may be under (`''`: the application's key, which also covers
+   * Encryption SDK messages). A value under a key version of any other scope is refused with a
+   * KeyStoreError `KEY_SCOPE_MISMATCH` before it is decrypted: a tenant's value copied into another
+   * tenant's row. Absent: any scope (a read across scopes).
+   *
+   * @example
+   * ```ts
+   * await cipher.decryptMany([{ value: row.email, field: { model: 'TenantMember', field: 'email' }, acceptScopes: [row.tenantId] }]);
+   * ```
+   */
+  readonly acceptScopes?: readonly string[];
 }
 
 /**
@@ -296,7 +308,7 @@ class Cipher implements FieldCipher {
   }
 
   decryptMany(items: ReadonlyArray<FieldValue>): Promise<string[]> {
-    return this.#many(items, (item) => this.#decryptOne(item.value, item.field));
+    return this.#many(items, (item) => this.#decryptOne(item.value, item.field, item.acceptScopes));
   }
 
   inspect(value: string): StoredValue {
@@ -367,7 +379,7 @@ class Cipher implements FieldCipher {
   }
 
   /** Decrypts one value: synchronously on a warm cache when the codec can read it, else a promise. */
-  #decryptOne(ciphertext: string, field: FieldRef): string | Promise<string> {
+  #decryptOne(ciphertext: string, field: FieldRef, acceptScopes?: readonly string[]): string | Promise<string> {
     const scheme = this.#scheme(field);
     const compact = classifyCompactValue(ciphertext);
     if (compact.kind !== 'not-compact') {
@@ -377,7 +389,7 @@ class Cipher implements FieldCipher {
       if (!this.#compact) {
         throw new ConfigurationError('the stored value is a compact value: give createFieldCipher a keyStore to read it', { model: field.model, field: field.field });
       }
-      const plaintext = this.#compact.decrypt(compact, scheme);
+      const plaintext = this.#compact.decrypt(compact, scheme, acceptScopes);
       return plaintext instanceof Promise ? plaintext.then((p) => this.#decrypted(p, true)) : this.#decrypted(plaintext, true);
     }
     const stored = readMessage(ciphertext);
@@ -393,6 +405,8 @@ class Cipher implements FieldCipher {
         field: field.field,
       });
     }
+    // An Encryption SDK message is under the application's keyring: its key scope is ''.
+    checkKeyScope('', acceptScopes, field);
     const { header } = stored;
     // Every v1 suite lacks key commitment; refuse before asking any key (and KMS) for it.
     if (header.version === 1 && this.#policy === 'REQUIRE_ENCRYPT_REQUIRE_DECRYPT') {

@@ -16,6 +16,11 @@ export const KeyStoreErrorReason = {
   NO_ACTIVE_KEY: 'NO_ACTIVE_KEY',
   /** The key scope was crypto-shredded: its values can never be decrypted again, and it takes no new ones. */
   KEY_SCOPE_SHREDDED: 'KEY_SCOPE_SHREDDED',
+  /**
+   * A value is under a key version of another scope than the one its reader accepts (`FieldValue.acceptScopes`):
+   * copied from another tenant's row, or a row whose scope field changed without re-encrypting its values.
+   */
+  KEY_SCOPE_MISMATCH: 'KEY_SCOPE_MISMATCH',
   /** A key scope is not a valid scope string (empty where a scope is needed, too long, control characters). */
   INVALID_SCOPE: 'INVALID_SCOPE',
   /**
@@ -40,6 +45,7 @@ const CODE_OF_REASON: Record<KeyStoreErrorReason, FieldCryptoErrorCode> = {
   KEY_VERSION_RETIRED: FieldCryptoErrorCode.DECRYPTION_FAILED,
   NO_ACTIVE_KEY: FieldCryptoErrorCode.ENCRYPTION_FAILED,
   KEY_SCOPE_SHREDDED: FieldCryptoErrorCode.DECRYPTION_FAILED,
+  KEY_SCOPE_MISMATCH: FieldCryptoErrorCode.ENCRYPTION_CONTEXT_MISMATCH,
   INVALID_SCOPE: FieldCryptoErrorCode.CONFIGURATION,
   KEY_ROW_UNREADABLE: FieldCryptoErrorCode.KEYRING_FAILED,
   KEY_ROW_MISMATCH: FieldCryptoErrorCode.ENCRYPTION_CONTEXT_MISMATCH,

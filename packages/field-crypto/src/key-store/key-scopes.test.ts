@@ -211,3 +211,38 @@ describe('a cold read across many scopes', () => {
     }
   });
 });
+
+describe('acceptScopes on decrypt (a value copied between tenants)', () => {
+  it('Precondition: a value under a key of a scope its reader does not accept is KEY_SCOPE_MISMATCH, before any decryption', async () => {
+    const { store } = scopedStore(memoryKeyStorage());
+    const cipher = createFieldCipher({ keyStore: store });
+    const [acme, globex] = await cipher.encryptMany([
+      { value: 'acme secret', field: email, scope: 'acme' },
+      { value: 'globex secret', field: email, scope: 'globex' },
+    ]);
+    expect(await cipher.decryptMany([{ value: acme!, field: email, acceptScopes: ['acme'] }])).toEqual(['acme secret']);
+    const e = (await rejection(cipher.decryptMany([{ value: globex!, field: email, acceptScopes: ['acme', ''] }]))) as KeyStoreError;
+    expect(e).toBeInstanceOf(KeyStoreError);
+    expect(e.reason).toBe(KeyStoreErrorReason.KEY_SCOPE_MISMATCH);
+    expect(e.code).toBe(FieldCryptoErrorCode.ENCRYPTION_CONTEXT_MISMATCH);
+    expect([e.model, e.field, e.scope]).toEqual(['User', 'email', 'globex']);
+    expect(e.message).toContain(`accepts "acme" or the application's key`);
+    expect(e.message).not.toContain('globex secret');
+    // Without acceptScopes: a read across scopes.
+    expect(await cipher.decryptMany([{ value: globex!, field: email }])).toEqual(['globex secret']);
+  });
+
+  it("Precondition: the application's key is scope '' for compact values and Encryption SDK messages alike", async () => {
+    const storage = memoryKeyStorage();
+    await keyStoreAdmin({ name: 'app', storage, keyring: keyring() }).createKeyVersion();
+    const { store } = scopedStore(storage);
+    const compact = createFieldCipher({ keyStore: store });
+    const message = createFieldCipher({ keyStore: store, format: 'message' });
+    for (const cipher of [compact, message]) {
+      const stored = await cipher.encrypt('app value', email);
+      expect(await cipher.decryptMany([{ value: stored, field: email, acceptScopes: ['acme', ''] }])).toEqual(['app value']);
+      const e = (await rejection(cipher.decryptMany([{ value: stored, field: email, acceptScopes: ['acme'] }]))) as KeyStoreError;
+      expect([e.reason, e.scope]).toEqual([KeyStoreErrorReason.KEY_SCOPE_MISMATCH, '']);
+    }
+  });
+});

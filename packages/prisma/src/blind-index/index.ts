@@ -9,5 +9,6 @@ export type { UniqueWherePlan } from './unique-where';
 export { hashesForWrite } from './write-hashes';
 export { isApproximate, postFilter, postFilterFields } from './post-filter';
 export type { IndexComputeOptions, IndexedFieldRef, QueryIndexer } from './query-indexer';
+export { NO_MATCH_INDEXER } from './query-indexer';
 export type { IndexedModel, IndexedSchema } from './indexed-schema';
 export { IndexFieldWriteError, TruncatedIndexNegationError, TruncatedIndexPositionError } from './errors';

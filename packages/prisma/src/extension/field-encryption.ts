@@ -4,13 +4,14 @@
  * the encrypted values in the result and decrypts them in one batch.
  */
 import { Prisma } from '@prisma/client/extension';
-import type { FieldCipher } from '@prisma-kms/field-crypto';
-import type { QueryIndexer } from '../blind-index';
+import { APPLICATION_SCOPE, type FieldCipher } from '@prisma-kms/field-crypto';
+import { NO_MATCH_INDEXER, type QueryIndexer } from '../blind-index';
 import { InvalidConfigurationError, PlaintextValueError } from '../errors';
 import { buildScheme, type EncryptionScheme, type FieldMap } from '../field-map';
 import { collectReadTargets, isPlainObject, planArgs, setAtPath, type ArgsPlan, type PlanOptions, type ReadTarget } from '../walker';
 import { ScopeIndexerNotLoaded } from '../walker/args-walker';
 import { RequestScopes } from './request-scope';
+import { stripRowScopeField, withRowScopeField } from './row-scope-field';
 import { TrueMatchFinder, type ModelDelegates } from './true-matches';
 import { isTrueLookupMatch, lossyLookups, noMatchArgs, stripAdded, withLookupFields } from './lossy-lookups';
 
@@ -75,7 +76,9 @@ const SHREDDED_MODES: readonly ShreddedMode[] = ['throw', 'null'];
  * ```
  */
 export function fieldEncryption(options: FieldEncryptionOptions) {
-  const { scheme, cipher, mode, indexer, scopeBlindIndexer, onShredded } = validateOptions(options);
+  const valid = validateOptions(options);
+  const { scheme, cipher, mode, indexer, onShredded } = valid;
+  const scopeBlindIndexer = shreddedScopesMatchNothing(valid.scopeBlindIndexer, onShredded);
   const requestScopes = new RequestScopes(options.scope);
   const decrypt = (targets: ReadTarget[], result: unknown) => decryptInPlace(scheme, cipher, mode, onShredded, targets, result);
   return Prisma.defineExtension((client) => {
@@ -137,7 +140,9 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
             // A read through a normalizing index must not answer a look-alike with another value's row.
             const lossy = indexes ? lossyLookups(scheme, model, operation, args) : [];
             const checked = lossy.length > 0 ? withLookupFields(plan.args as Record<string, unknown>, lossy) : undefined;
-            const sent = checked?.args ?? plan.args;
+            // The row's scope field, so that each value is checked against its row's scope (row-scope-field.ts).
+            const rowScope = withRowScopeField(scheme, model, operation, checked?.args ?? plan.args);
+            const sent = rowScope?.args ?? checked?.args ?? plan.args;
             const result: unknown = await query(sent as typeof args);
             await decrypt(collectReadTargets(scheme, model, operation, sent, result), result);
             if (checked !== undefined) {
@@ -145,12 +150,32 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
               if (!isTrueLookupMatch(result, lossy)) return query(noMatchArgs(plan.args as Record<string, unknown>, lossy) as typeof args);
               stripAdded(result, checked.added);
             }
+            if (rowScope !== undefined) stripRowScopeField(result, rowScope.added);
             return result;
           },
         },
       },
     });
   });
+}
+
+/**
+ * With `onShredded: 'null'`, the blind indexer of a shredded scope is {@link NO_MATCH_INDEXER}: a lookup
+ * in that scope matches nothing, as its values read as null. With `'throw'`, the key store's error.
+ */
+function shreddedScopesMatchNothing(
+  scopeBlindIndexer: ((scope: string) => QueryIndexer | Promise<QueryIndexer>) | undefined,
+  onShredded: ShreddedMode,
+): ((scope: string) => QueryIndexer | Promise<QueryIndexer>) | undefined {
+  if (scopeBlindIndexer === undefined || onShredded === 'throw') return scopeBlindIndexer;
+  return async (scope) => {
+    try {
+      return await scopeBlindIndexer(scope);
+    } catch (error) {
+      if (isShredded(error)) return NO_MATCH_INDEXER;
+      throw error;
+    }
+  };
 }
 
 /**
@@ -198,7 +223,7 @@ async function decryptInPlace(
   let encrypted = targets;
   let plaintexts: (string | null)[];
   try {
-    plaintexts = await decryptTargets(cipher, encrypted);
+    plaintexts = await decryptTargets(cipher, mode, encrypted);
   } catch {
     encrypted = [];
     for (const target of targets) {
@@ -211,7 +236,7 @@ async function decryptInPlace(
     plaintexts = [];
     for (const target of encrypted) {
       try {
-        plaintexts.push((await decryptTargets(cipher, [target]))[0]!);
+        plaintexts.push((await decryptTargets(cipher, mode, [target]))[0]!);
       } catch (failure) {
         if (onShredded === 'null' && isShredded(failure)) plaintexts.push(null);
         else throw nameRow(failure, scheme, target, result);
@@ -250,8 +275,25 @@ function rowAt(result: unknown, path: readonly (string | number)[]): unknown {
   return node;
 }
 
-function decryptTargets(cipher: ExtensionCipher, targets: readonly ReadTarget[]): Promise<string[]> {
-  return cipher.decryptMany(targets.map((target) => ({ value: target.stored, field: { model: target.model, field: target.field } })));
+function decryptTargets(cipher: ExtensionCipher, mode: PlaintextMode, targets: readonly ReadTarget[]): Promise<string[]> {
+  return cipher.decryptMany(
+    targets.map((target) => {
+      const acceptScopes = acceptedScopes(target, mode);
+      return { value: target.stored, field: { model: target.model, field: target.field }, ...(acceptScopes === undefined ? {} : { acceptScopes }) };
+    }),
+  );
+}
+
+/**
+ * The key scopes a value may be under, when its row's scope field is in the result: the row's scope,
+ * and in `lenient` mode the application's key too (a model being moved into scopes by `prisma-kms
+ * rotate --scope-by` still holds values under it). A value of another tenant copied into this row is
+ * refused (KEY_SCOPE_MISMATCH), never decrypted for this tenant. Undefined: any scope (nothing to check).
+ */
+function acceptedScopes(target: ReadTarget, mode: PlaintextMode): readonly string[] | undefined {
+  if (target.rowScope === undefined) return undefined;
+  const own = 'scope' in target.rowScope ? [target.rowScope.scope] : [];
+  return mode === 'lenient' ? [...own, APPLICATION_SCOPE] : own;
 }
 
 interface ValidOptions {

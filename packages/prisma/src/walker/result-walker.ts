@@ -7,6 +7,7 @@
 import { AmbiguousQueryError } from '../errors';
 import { isPlainObject, type Path } from './plain-data';
 import { fluentResultReadings } from './query-grammar';
+import { scopeOf } from './scope-rules';
 import type { EncryptionScheme, ModelScheme } from '../field-map';
 
 /** A stored value to decrypt and where its plaintext goes in the result. */
@@ -16,6 +17,12 @@ export interface ReadTarget {
   readonly model: string;
   readonly field: string;
   readonly stored: string;
+  /**
+   * The scope of the row the value is in, from its scope field (`/// @encrypted(scope: tenantId)`) when
+   * the result holds it (`scopeOf`: the scope, or why the field's value names none); undefined when the
+   * model is not scoped by a field or the field was not selected. The value must be under that scope's key.
+   */
+  readonly rowScope?: ReturnType<typeof scopeOf> | undefined;
 }
 
 /**
@@ -109,9 +116,11 @@ function visitValue(scheme: EncryptionScheme, model: ModelScheme, value: unknown
 
 function visitRow(scheme: EncryptionScheme, model: ModelScheme, row: unknown, path: Path, targets: ReadTarget[]): void {
   if (!isPlainObject(row)) return;
+  const scopeField = model.scope?.source === 'field' ? model.scope.field : undefined;
+  const rowScope = scopeField === undefined || row[scopeField] === undefined ? undefined : scopeOf(row[scopeField]);
   for (const field of model.encrypted.keys()) {
     const stored = row[field];
-    if (typeof stored === 'string') targets.push({ path: [...path, field], model: model.name, field, stored });
+    if (typeof stored === 'string') targets.push({ path: [...path, field], model: model.name, field, stored, ...(rowScope === undefined ? {} : { rowScope }) });
   }
   for (const [name, relation] of model.relations) {
     const related = row[name];

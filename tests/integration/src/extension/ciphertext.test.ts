@@ -49,7 +49,9 @@ describe.each<Provider>(['sqlite', 'postgresql'])('ciphertext at rest on %s', (p
       'Settings.where': 'Paris',
       'Note.label': 'urgent',
     };
-    const columns = encryptedColumns(t.fields);
+    // Models with a key scope (TenantMember, TenantNote, Journal) hold compact values under a key store,
+    // never Encryption SDK messages: their values at rest are checked in src/scopes.
+    const columns = encryptedColumns(t.fields).filter((column) => t.fields.models[column.model]?.scope === undefined);
     expect(columns.map((column) => `${column.model}.${column.field}`).sort()).toEqual(Object.keys(plaintexts).sort());
     for (const column of columns) {
       const [stored] = await storedValues(t.db, column);

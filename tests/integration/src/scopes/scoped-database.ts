@@ -5,7 +5,7 @@
  */
 import type { KeyringNode } from '@aws-crypto/client-node';
 import { createFieldCipher, createKeyStore, keyStoreAdmin, kmsKeyring, type KeyStoreAdmin } from '@prisma-kms/field-crypto';
-import { fieldEncryption, prismaKeyStorage, type FieldMap, type ShreddedMode } from '@prisma-kms/prisma';
+import { fieldEncryption, prismaKeyStorage, type FieldMap, type PlaintextMode, type ShreddedMode } from '@prisma-kms/prisma';
 import { fieldMap as sqliteFields } from '@prisma-kms/schema/sqlite/fields';
 import { fieldMap as postgresFields } from '@prisma-kms/schema/postgresql/fields';
 import { fieldMap as mysqlFields } from '@prisma-kms/schema/mysql/fields';
@@ -31,6 +31,8 @@ export interface ScopedDatabase {
 
 export interface ProcessOptions {
   readonly onShredded?: ShreddedMode;
+  /** The extension's mode (default lenient). */
+  readonly mode?: PlaintextMode;
   /** The key store's clock (to pass its cache TTL). */
   readonly now?: () => number;
   /** The application's request-scope resolver. */
@@ -74,6 +76,7 @@ function openProcess(pool: ClientPool, provider: Provider, keyring: KeyringNode,
       cipher,
       scopeBlindIndexer: (scope) => keyStore.blindIndexer(scope),
       ...(options.onShredded === undefined ? {} : { onShredded: options.onShredded }),
+      ...(options.mode === undefined ? {} : { mode: options.mode }),
       ...(options.scope === undefined ? {} : { scope: options.scope }),
     }),
   );

@@ -1,0 +1,112 @@
+/**
+ * Keys per tenant from the tarballs: a fresh CommonJS and a fresh ESM app outside the workspace (its
+ * own fixture, fixtures/scoped-app: a scoped model, the key store in the database, `$forScope`), on a
+ * fresh PostgreSQL database with kms-local, run under tsx and compiled by tsc for plain node. Proves
+ * that the published packages carry key scopes (generator, extension, key store, shredding) as a user
+ * installs them, not only inside the workspace.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, relative } from 'node:path';
+import { startKmsLocal, type KmsLocal } from '@prisma-kms/kms-local';
+import { installDependencies, writeApp, type ModuleSystem } from './harness/fresh-apps';
+import { packPublishedPackages } from './harness/pack-workspace';
+import { createPostgresDatabase, type PostgresDatabase } from './harness/postgres-database';
+import { runOrThrow } from './harness/run-command';
+import { schemaEngineEnv } from './harness/schema-engine-env';
+
+const FIXTURE = join(__dirname, '..', 'fixtures', 'scoped-app');
+
+/** Every file of the fixture, by path relative to it. */
+function fixtureFiles(dir = FIXTURE, files = new Map<string, string>()): Map<string, string> {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) fixtureFiles(path, files);
+    else files.set(relative(FIXTURE, path), readFileSync(path, 'utf8'));
+  }
+  return files;
+}
+
+let root: string;
+let kms: KmsLocal;
+let db: PostgresDatabase;
+const apps = new Map<ModuleSystem, string>();
+const env: NodeJS.ProcessEnv = {};
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
+const inApp = (moduleSystem: ModuleSystem, file: string, args: readonly string[]) => runOrThrow(file, args, { cwd: apps.get(moduleSystem)!, env });
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'prisma-kms-pack-scopes-'));
+  const tarballs = await packPublishedPackages(join(root, 'tarballs'));
+  await installDependencies(root, tarballs);
+  for (const moduleSystem of ['commonjs', 'module'] as const) apps.set(moduleSystem, writeApp(root, moduleSystem, fixtureFiles()));
+  kms = await startKmsLocal({ quiet: true });
+  db = await createPostgresDatabase();
+  Object.assign(env, {
+    PATH: [join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter),
+    HOME: process.env.HOME,
+    DATABASE_URL: db.url,
+    KMS_KEY_ARN: (await kms.createKey({ alias: 'alias/app-data' })).arn,
+    AWS_ENDPOINT_URL_KMS: kms.endpoint,
+    AWS_REGION: kms.region,
+    AWS_ACCESS_KEY_ID: 'AKIAPACKTEST',
+    AWS_SECRET_ACCESS_KEY: 'unused-by-kms-local',
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    ...(await schemaEngineEnv()),
+  });
+  for (const moduleSystem of apps.keys()) await inApp(moduleSystem, bin('prisma'), ['generate']);
+  await inApp('module', bin('prisma'), ['db', 'push']);
+}, 900_000);
+
+afterAll(async () => {
+  await db?.drop();
+  await kms?.close();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+interface ScopedRun {
+  tenants: [string, string];
+  renamed: number;
+  found: string | undefined;
+  refused: string;
+  names: (string | null)[];
+  afterShred: (string | null)[];
+}
+
+describe.each([
+  ['commonjs', 'tsx'],
+  ['commonjs', 'tsc + node'],
+  ['module', 'tsx'],
+  ['module', 'tsc + node'],
+] as const)('key scopes in a %s app, run with %s', (moduleSystem, runner) => {
+  it('two tenants under their own keys, $forScope, a refused write without a tenant, a shredded tenant reading as null', async () => {
+    let out: string;
+    if (runner === 'tsx') {
+      out = (await inApp(moduleSystem, bin('tsx'), ['main.ts'])).stdout;
+    } else {
+      await inApp(moduleSystem, bin('tsc'), ['-p', 'tsconfig.json']);
+      out = (await inApp(moduleSystem, process.execPath, ['dist/main.js'])).stdout;
+    }
+    const result = JSON.parse(out.trim().split('\n').pop()!) as ScopedRun;
+    expect(result).toEqual({
+      tenants: result.tenants,
+      renamed: 1,
+      found: 'Ada Lovelace',
+      refused: 'PRISMA_KMS_SCOPE_REQUIRED',
+      names: ['Ada Lovelace', 'Ada G.'],
+      afterShred: ['Ada Lovelace', null],
+    });
+    // At rest: compact values, each under a key version of its own tenant's scope.
+    const rows = await db.query<{ tenant_id: string; name: string; scope: string; status: string }>(
+      `SELECT m.tenant_id, m.name, k.scope, k.status FROM members m
+       JOIN prisma_kms_keys k ON k.key_store = 'app' AND k.purpose = 'field' AND k.scope = m.tenant_id
+       WHERE m.tenant_id = ANY($1) ORDER BY m.id`,
+      [result.tenants],
+    );
+    expect(rows.map((r) => [r.tenant_id, r.scope, r.status])).toEqual([
+      [result.tenants[0], result.tenants[0], 'active'],
+      [result.tenants[1], result.tenants[1], 'shredded'],
+    ]);
+    for (const row of rows) expect(row.name).toMatch(/^\/[A-P]/); // a compact value (format byte 0xFC), not plaintext
+  });
+});
