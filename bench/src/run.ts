@@ -1,10 +1,12 @@
 /**
  * `pnpm bench`: every figure from one process. The codec table (µs per value with ratios against raw
  * AES-GCM, the primitives floor and cloak), then findMany on PostgreSQL against prisma-field-encryption, then
- * the KMS calls a cold cache makes. The CLI's million-row run is separate: `pnpm bench:cli`.
+ * the KMS calls a cold cache makes, then the latency of findUnique calls while a findMany of 100,000
+ * compact values decrypts (with and without slicing). The CLI's million-row run is separate: `pnpm bench:cli`.
  */
 import { benchCodec, CODEC_BASELINES } from './codec-bench';
 import { benchFindMany } from './find-many-bench';
+import { benchFindUniqueLatency, printLatencyTable } from './find-unique-latency-bench';
 import { printFindManyTable } from './find-many-table';
 import { benchCompactKmsCalls, benchKmsCalls } from './kms-calls-bench';
 import { printTable } from './table';
@@ -25,6 +27,10 @@ async function main(): Promise<void> {
   const compact = await benchCompactKmsCalls();
   console.log(`\nKMS calls, compact values under one key version, ${compact.values} values written by ${compact.writerProcesses} writers:`);
   console.log(`  a fresh process reading them in random order: ${compact.readerDecryptCalls} Decrypt, ${compact.readerGenerateDataKeyCalls} GenerateDataKey`);
+
+  const latency = await benchFindUniqueLatency();
+  console.log(`\nfindUnique started every ${latency.intervalMs} ms (open loop) while a findMany of ${latency.values} compact values (${latency.rows} rows) decrypts:`);
+  printLatencyTable(latency);
 }
 
 main().catch((error: unknown) => {
