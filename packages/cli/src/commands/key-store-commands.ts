@@ -5,7 +5,19 @@
  */
 import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { isKeyStoreError, keyStoreAdmin, KeyStoreErrorReason, memoryKeyStorage, type KeyPurpose, type KeyStoreAdmin, type KeyStoreStorage, type KeyVersionInfo } from '@prisma-kms/field-crypto';
+import {
+  isKeyStoreError,
+  keyStoreAdmin,
+  KeyStoreErrorReason,
+  memoryKeyStorage,
+  rewrapKeyRows,
+  type KeyPurpose,
+  type KeyringNode,
+  type KeyStoreAdmin,
+  type KeyStoreStorage,
+  type KeyVersionInfo,
+  type RewrapKeyRowsResult,
+} from '@prisma-kms/field-crypto';
 import type { RawSqlClient } from '../config/define-config';
 import { loadConfig, locateConfig, provide } from '../config/load-config';
 import { CliError, describeCause, isCliError } from '../errors';
@@ -27,6 +39,9 @@ interface KeyStoreSession {
   inMemoryCopy(): Promise<KeyStoreAdmin>;
   readonly name: string;
   readonly key: KeySelection;
+  /** The store's rows and keyring, for operations beyond the admin's (`keys rewrap`). */
+  readonly storage: KeyStoreStorage;
+  readonly keyring: KeyringNode;
   close(): Promise<void>;
 }
 
@@ -54,6 +69,8 @@ async function openKeyStore(flags: KeyStoreFlags, cwd: string, command: string):
     admin: keyStoreAdmin({ name: keyStore.name, storage, keyring }),
     inMemoryCopy: async () => keyStoreAdmin({ name: keyStore.name, storage: memoryKeyStorage(await storage.list(keyStore.name)), keyring }),
     name: keyStore.name,
+    storage,
+    keyring,
     key: { keyName: flags.key ?? 'default', purpose: flags.purpose ?? 'field', scope: flags.scope ?? '' },
     close: async () => {
       await database?.$disconnect();
@@ -107,6 +124,19 @@ export async function rotateKeyCommand(flags: KeyStoreFlags, cwd: string): Promi
     }
     return admin.rotate(key);
   });
+}
+
+/**
+ * `keys rewrap` on the key store: every row re-wrapped under the keyring's current wrapping key, same
+ * ids, versions and key bytes (see field-crypto's `rewrapKeyRows`), e.g. before a KMS key is retired.
+ *
+ * @example
+ * ```ts
+ * const { rewrapped, changedMeanwhile } = await rewrapKeyStoreCommand({}, process.cwd());
+ * ```
+ */
+export async function rewrapKeyStoreCommand(flags: KeyStoreFlags, cwd: string): Promise<{ keyStore: string } & RewrapKeyRowsResult> {
+  return withKeyStore(flags, cwd, 'keys rewrap', async ({ name, storage, keyring }) => ({ keyStore: name, ...(await rewrapKeyRows({ name, storage, keyring })) }));
 }
 
 /** `keys list`: every version of the store, without key material. */

@@ -24,15 +24,23 @@ export type RowIdentity = Pick<KeyRow, 'keyStore' | 'id' | 'keyName' | 'version'
 export async function newWrappedKey(keyring: KeyringNode, identity: RowIdentity): Promise<string> {
   const key = randomBytes(KEY_VERSION_BYTES);
   try {
-    const { result } = await sdk.encrypt(keyring, key, {
-      // Committing and unsigned: one KMS call to read, no ECDSA verification per load.
-      suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
-      encryptionContext: rowContext(identity),
-    });
-    return result.toString('base64');
+    return await wrapKey(keyring, key, identity);
   } finally {
     key.fill(0);
   }
+}
+
+/**
+ * `key` wrapped (base64 message) under `keyring` with the row's context: a new row's material, or an
+ * existing row's bytes re-wrapped under another keyring. The caller owns and zeroes `key`.
+ */
+export async function wrapKey(keyring: KeyringNode, key: Buffer, identity: RowIdentity): Promise<string> {
+  const { result } = await sdk.encrypt(keyring, key, {
+    // Committing and unsigned: one KMS call to read, no ECDSA verification per load.
+    suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
+    encryptionContext: rowContext(identity),
+  });
+  return result.toString('base64');
 }
 
 /**

@@ -5,7 +5,7 @@
 import type { KeyPurpose, KeyRow, KeyStatus } from './key-row';
 
 /**
- * The five operations the key store needs. Implementations return rows as stored (the key store
+ * The operations the key store needs. Implementations return rows as stored (the key store
  * checks them) and never log or transform `material`.
  */
 export interface KeyStoreStorage {
@@ -19,6 +19,11 @@ export interface KeyStoreStorage {
   insert(row: KeyRow): Promise<boolean>;
   /** Sets a row's status; false when the row does not exist. */
   setStatus(keyStore: string, id: number, status: KeyStatus): Promise<boolean>;
+  /**
+   * Replaces a row's key material (the same key re-wrapped, see `rewrapKeyRows`) if it is still
+   * `expected`: false, nothing written, when the row is gone or its material changed meanwhile.
+   */
+  replaceMaterial(keyStore: string, id: number, expected: string, material: string): Promise<boolean>;
 }
 
 /**
@@ -59,6 +64,12 @@ export function memoryKeyStorage(initial: readonly KeyRow[] = []): KeyStoreStora
       const row = rows.get(slot(keyStore, id));
       if (!row) return false;
       rows.set(slot(keyStore, id), { ...row, status });
+      return true;
+    },
+    replaceMaterial: async (keyStore, id, expected, material) => {
+      const row = rows.get(slot(keyStore, id));
+      if (!row || row.material !== expected) return false;
+      rows.set(slot(keyStore, id), { ...row, material });
       return true;
     },
   };

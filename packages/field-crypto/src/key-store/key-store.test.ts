@@ -42,6 +42,7 @@ function counting(storage: KeyStoreStorage): KeyStoreStorage & { reads: number }
     list: storage.list,
     insert: storage.insert,
     setStatus: storage.setStatus,
+    replaceMaterial: storage.replaceMaterial,
   };
   return counted;
 }

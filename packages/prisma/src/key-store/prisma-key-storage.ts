@@ -32,7 +32,7 @@ export interface PrismaKmsKeyDelegate {
   }): PromiseLike<PrismaKmsKeyRecord | null>;
   findMany(args: { where: { keyStore: string } }): PromiseLike<PrismaKmsKeyRecord[]>;
   create(args: { data: PrismaKmsKeyRecord }): PromiseLike<unknown>;
-  updateMany(args: { where: KeyWhere; data: { status: string } }): PromiseLike<{ count: number }>;
+  updateMany(args: { where: KeyWhere & { material?: string }; data: { status: string } | { material: string } }): PromiseLike<{ count: number }>;
 }
 
 /** Prisma's code for a unique constraint violation. */
@@ -64,6 +64,9 @@ export function prismaKeyStorage(delegate: PrismaKmsKeyDelegate): KeyStoreStorag
       }
     },
     setStatus: async (keyStore, id, status) => (await delegate.updateMany({ where: { keyStore, id: BigInt(id) }, data: { status } })).count > 0,
+    // Compare-and-set in one UPDATE: a row changed since it was read is left alone.
+    replaceMaterial: async (keyStore, id, expected, material) =>
+      (await delegate.updateMany({ where: { keyStore, id: BigInt(id), material: expected }, data: { material } })).count > 0,
   };
 }
 
