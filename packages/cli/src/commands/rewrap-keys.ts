@@ -28,7 +28,7 @@ export async function rewrapKeysCommand(flags: RewrapIndexKeysFlags, cwd: string
   const { config } = await loadConfig(locateConfig(cwd, flags.config));
   const indexKeyFile = flags.file ?? config.indexKeyFile;
   if (!config.keyStore && indexKeyFile === undefined) {
-    throw new CliError('USAGE', "keys rewrap needs something to re-wrap: the config's keyStore, or the index key file (--file <path> or `indexKeyFile` in the config)");
+    throw new CliError('USAGE', "keys rewrap needs the index key file (--file <path> or `indexKeyFile` in the config) or the config's keyStore: it has neither");
   }
   const keyStore = config.keyStore ? await rewrapKeyStoreCommand({ ...(flags.config ? { config: flags.config } : {}) }, cwd) : undefined;
   const indexKeys = indexKeyFile === undefined ? undefined : await rewrapIndexKeysCommand(flags, cwd);
