@@ -8,7 +8,8 @@ import type { FieldCipher } from '@prisma-kms/field-crypto';
 import type { QueryIndexer } from '../blind-index';
 import { InvalidConfigurationError, PlaintextValueError } from '../errors';
 import { buildScheme, type EncryptionScheme, type FieldMap } from '../field-map';
-import { collectReadTargets, isPlainObject, planArgs, setAtPath, type ReadTarget } from '../walker';
+import { isPlainObject, planArgs, setAtPath, type ReadTarget } from '../walker';
+import { collectReadTargetsInSlices, setAtPathsInSlices } from './sliced-result';
 import { TrueMatchFinder, type ModelDelegates } from './true-matches';
 import { isTrueLookupMatch, lossyLookups, noMatchArgs, stripAdded, withLookupFields } from './lossy-lookups';
 
@@ -81,7 +82,7 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
             const checked = lossy.length > 0 ? withLookupFields(plan.args as Record<string, unknown>, lossy) : undefined;
             const sent = checked?.args ?? plan.args;
             const result: unknown = await query(sent as typeof args);
-            await decrypt(collectReadTargets(scheme, model, operation, sent, result), result);
+            await decrypt(await collectReadTargetsInSlices(scheme, model, operation, sent, result), result);
             if (checked !== undefined) {
               // No match: ask for a row that cannot exist, so null or Prisma's own not-found error follows.
               if (!isTrueLookupMatch(result, lossy)) return query(noMatchArgs(plan.args as Record<string, unknown>, lossy) as typeof args);
@@ -126,7 +127,7 @@ async function decryptInPlace(scheme: EncryptionScheme, cipher: ExtensionCipher,
       }
     }
   }
-  encrypted.forEach((target, index) => setAtPath(result, target.path, plaintexts[index]));
+  await setAtPathsInSlices(result, encrypted, plaintexts);
 }
 
 /**
