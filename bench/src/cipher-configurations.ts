@@ -24,7 +24,7 @@ export interface CipherConfiguration {
  * client: the storage a user deploys, so the timed reads include whatever the store costs once warm.
  * Version 1 is created up front, as `prisma-kms keys create` would (the control plane, not a request).
  */
-async function compactUnderKeyStore({ keyring, database }: CipherSetup): Promise<FieldCipher> {
+export async function compactUnderKeyStore({ keyring, database }: CipherSetup): Promise<FieldCipher> {
   const storage = prismaKeyStorage(database.prismaKmsKey);
   await keyStoreAdmin({ name: 'bench', storage, keyring }).createKeyVersion();
   return createFieldCipher({ keyStore: createKeyStore({ name: 'bench', storage, keyring }), format: 'compact' });

@@ -5,7 +5,10 @@
  * rows all the while (`--writer`: an old application writing plaintext during encrypt, an upgraded one
  * writing ciphertext under the new key during rotate), and reports rows/s and each run's peak RSS.
  *
- *   pnpm --filter @prisma-kms/bench exec tsx src/cli-bench.ts [--rows N] [--batch-size N] [--concurrency N] [--writer] [--encrypt-only]
+ *   pnpm --filter @prisma-kms/bench exec tsx src/cli-bench.ts [--rows N] [--batch-size N] [--concurrency N] [--writer] [--encrypt-only] [--no-compact]
+ *
+ * Then, on a second table seeded the same way, `prisma-kms encrypt` writing compact values under a key
+ * store in that database (the format the README sets up; `--no-compact` skips it).
  *
  * Targets (issues 4 and 11): at least 10,000 rows/s on a 2-core machine; peak RSS under 300 MB for every command.
  */
@@ -15,7 +18,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { createFieldCipher, localAesKeyring } from '@prisma-kms/field-crypto';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { createFieldCipher, keyStoreAdmin, localAesKeyring } from '@prisma-kms/field-crypto';
+import { prismaKeyStorage } from '@prisma-kms/prisma';
+import { PrismaClient } from '@prisma-kms/schema/postgresql';
 import { positiveIntegerFlag } from './flags';
 import { withScratchDatabases } from './scratch-databases';
 
@@ -24,6 +30,7 @@ const batchSize = positiveIntegerFlag('batch-size', 1000);
 const concurrency = positiveIntegerFlag('concurrency', 4);
 const withWriter = process.argv.includes('--writer');
 const encryptOnly = process.argv.includes('--encrypt-only');
+const withCompact = !process.argv.includes('--no-compact');
 
 interface Measured {
   readonly command: string;
@@ -36,6 +43,55 @@ interface Measured {
 
 async function main(): Promise<void> {
   await withScratchDatabases(1, ([url]) => encryptBigTable(url as string));
+  if (withCompact) await withScratchDatabases(1, ([url]) => encryptCompact(url as string));
+}
+
+/** The users table of the shared schema (and its prisma_kms_keys), with `rows` plaintext users. */
+async function seedUsers(db: Client): Promise<void> {
+  // The shared schema's users table: id, name, email, email_hash, phone_number, role, createdAt.
+  await db.query(readFileSync(require.resolve('@prisma-kms/schema/sql/postgresql'), 'utf8'));
+  const started = Date.now();
+  await db.query(
+    `INSERT INTO users (id, name, email, phone_number) SELECT g, 'Name Surname ' || g, 'user' || g || '@example.com', '+1 555 ' || lpad(g::text, 7, '0') FROM generate_series(1, $1::int) g`,
+    [rows],
+  );
+  await db.query('VACUUM ANALYZE users');
+  console.log(`seeded ${rows} rows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** One measured command as lines of the report. */
+function reportLines(m: Measured): string[] {
+  return [
+    `${m.command.padEnd(8)} wall time     ${m.seconds.toFixed(1)} s (process start to exit), exit status ${m.status}${withWriter ? `, ${m.writes} concurrent writes` : ''}`,
+    `${m.command.padEnd(8)} throughput    ${Math.round(rows / m.seconds)} rows/s (${Math.round((2 * rows) / m.seconds)} values/s)   target >= 10,000 rows/s`,
+    `${m.command.padEnd(8)} peak RSS      ${m.rssMb?.toFixed(0) ?? '?'} MB   target < 300 MB`,
+    `${m.command.padEnd(8)} last line     ${m.summary}`,
+  ];
+}
+
+/**
+ * `prisma-kms encrypt` writing compact values: the key store's version 1 created first (as `prisma-kms
+ * keys create` would), the config's cipher reading it through prismaKeyStorage on its own client.
+ */
+async function encryptCompact(url: string): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pkms-cli-bench-compact-'));
+  const db = new Client({ connectionString: url });
+  const key = randomBytes(32).toString('base64');
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: url }) });
+  try {
+    await db.connect();
+    await seedUsers(db);
+    await keyStoreAdmin({ name: 'bench', storage: prismaKeyStorage(prisma.prismaKmsKey), keyring: localAesKeyring({ key }) }).createKeyVersion();
+    const config = join(dir, 'compact.config.ts');
+    writeFileSync(config, configSource(url, `localAesKeyring({ key: ${JSON.stringify(key)} })`, 'compact'));
+    const measured = await runCommand('encrypt', config, url, withWriter ? async () => 'legacy plaintext' : undefined);
+    console.log([`compact values under a key store (PostgreSQL, ${rows} x 2 fields):`, ...reportLines(measured)].join('\n'));
+    if (measured.rssMb === undefined || measured.rssMb >= 300) process.exitCode = 1;
+  } finally {
+    await prisma.$disconnect();
+    await db.end().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function encryptBigTable(url: string): Promise<void> {
@@ -46,15 +102,7 @@ async function encryptBigTable(url: string): Promise<void> {
   const measured: Measured[] = [];
   try {
     await db.connect();
-    // The shared schema's users table: id, name, email, email_hash, phone_number, role, createdAt.
-    await db.query(readFileSync(require.resolve('@prisma-kms/schema/sql/postgresql'), 'utf8'));
-    const started = Date.now();
-    await db.query(
-      `INSERT INTO users (id, name, email, phone_number) SELECT g, 'Name Surname ' || g, 'user' || g || '@example.com', '+1 555 ' || lpad(g::text, 7, '0') FROM generate_series(1, $1::int) g`,
-      [rows],
-    );
-    await db.query('VACUUM ANALYZE users');
-    console.log(`seeded ${rows} rows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await seedUsers(db);
 
     const encryptConfig = join(dir, 'encrypt.config.ts');
     writeFileSync(encryptConfig, configSource(url, `localAesKeyring({ key: ${JSON.stringify(oldKey)} }, { keyName: 'old' })`));
@@ -76,12 +124,7 @@ async function encryptBigTable(url: string): Promise<void> {
       [
         `rows                 ${rows} x 2 fields (name, phone) on PostgreSQL`,
         `batch size           ${batchSize}, concurrency ${concurrency}, writer ${withWriter ? 'on' : 'off'}`,
-        ...measured.flatMap((m) => [
-          `${m.command.padEnd(8)} wall time     ${m.seconds.toFixed(1)} s (process start to exit), exit status ${m.status}${withWriter ? `, ${m.writes} concurrent writes` : ''}`,
-          `${m.command.padEnd(8)} throughput    ${Math.round(rows / m.seconds)} rows/s (${Math.round((2 * rows) / m.seconds)} values/s)   target >= 10,000 rows/s`,
-          `${m.command.padEnd(8)} peak RSS      ${m.rssMb?.toFixed(0) ?? '?'} MB   target < 300 MB`,
-          `${m.command.padEnd(8)} last line     ${m.summary}`,
-        ]),
+        ...measured.flatMap(reportLines),
       ].join('\n'),
     );
     if (measured.some((m) => m.rssMb === undefined || m.rssMb >= 300)) process.exitCode = 1;
@@ -130,17 +173,24 @@ async function runCommand(command: string, config: string, url: string, writeVal
 }
 
 /** The config module the CLI loads: absolute paths, because it lives in a temporary directory. */
-function configSource(url: string, keyring: string): string {
+function configSource(url: string, keyring: string, format: 'message' | 'compact' = 'message'): string {
   const path = (id: string) => JSON.stringify(require.resolve(id));
+  const client = `new PrismaClient({ adapter: new PrismaPg({ connectionString: ${JSON.stringify(url)} }) })`;
+  // compact: the key store's rows through their own client (the CLI owns and closes `database` only)
+  const cipher =
+    format === 'message'
+      ? `createFieldCipher({ keyring: ${keyring} })`
+      : `createFieldCipher({ keyStore: createKeyStore({ name: 'bench', storage: prismaKeyStorage(${client}.prismaKmsKey), keyring: ${keyring} }), format: 'compact' })`;
   return `
-import { createFieldCipher, localAesKeyring, rotationKeyring } from ${path('@prisma-kms/field-crypto')};
+import { createFieldCipher, createKeyStore, localAesKeyring, rotationKeyring } from ${path('@prisma-kms/field-crypto')};
+import { prismaKeyStorage } from ${path('@prisma-kms/prisma')};
 import { fieldMap } from ${path('@prisma-kms/schema/postgresql/fields')};
 import { PrismaClient } from ${path('@prisma-kms/schema/postgresql')};
 import { PrismaPg } from ${path('@prisma/adapter-pg')};
 export default {
   fields: fieldMap,
-  cipher: () => createFieldCipher({ keyring: ${keyring} }),
-  database: () => new PrismaClient({ adapter: new PrismaPg({ connectionString: ${JSON.stringify(url)} }) }),
+  cipher: () => ${cipher},
+  database: () => ${client},
 };
 `;
 }

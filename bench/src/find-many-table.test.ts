@@ -34,4 +34,9 @@ describe('printFindManyTable', () => {
   it("states the walk's cost over the crypto: (120 - 20 - 80) / 80", () => {
     expect(lines).toContain('ours: walk + bookkeeping add 25% over its crypto');
   });
+
+  it('states the spread of the per-round ratio to the peer: rounds 0.6, 0.6, 0.6', () => {
+    expect(lines).toContain('ours: x peer per round, p25-p75 0.60-0.60x over 3 rounds');
+    expect(lines.filter((line) => line.includes('x peer per round'))).toHaveLength(1);
+  });
 });

@@ -1,13 +1,14 @@
 /** The findMany figures as a fixed-width table with ratios against the peer and the plain query. */
 import { type FindManyFigures } from './find-many-bench';
 import { fixedWidthTable } from './table';
-import { median, pairedRatio, type Timing } from './timing';
+import { median, pairedRatio, quantile, type Timing } from './timing';
 
 /**
  * Prints one line per path: median ms, interquartile range, x the peer, x the plain query over the
  * same rows (both ratios paired per round, see {@link pairedRatio}), stored characters of a 9-byte
  * value; then, for each path that has one, how much its walk and bookkeeping add over its own crypto
- * (paired per round as well). Returns the text as well.
+ * (paired per round as well), and the interquartile range of each path's per-round ratio to the peer.
+ * Returns the text as well.
  *
  * @example
  * printFindManyTable(await benchFindMany());
@@ -38,7 +39,13 @@ export function printFindManyTable(figures: FindManyFigures, write: (text: strin
     );
     return [`${label}: walk + bookkeeping add ${Math.round(overhead * 100) || 0}% over its crypto`]; // `|| 0`: no "-0%"
   });
-  const text = [fixedWidthTable(header, body), ...overheads].join('\n');
+  // The spread of the per-round quotients behind "x peer": one run's median alone hides how much it moves.
+  const spreads = figures.paths.flatMap(({ label, timing, plainLabel }) => {
+    if (peer === undefined || label === figures.peerLabel || plainLabel === undefined) return [];
+    const ratios = timing.samples.map((ms, round) => ms / (peer.samples[round] as number));
+    return [`${label}: x peer per round, p25-p75 ${quantile(ratios, 0.25).toFixed(2)}-${quantile(ratios, 0.75).toFixed(2)}x over ${ratios.length} rounds`];
+  });
+  const text = [fixedWidthTable(header, body), ...overheads, ...spreads].join('\n');
   write(text);
   return text;
 }

@@ -1,12 +1,14 @@
 /**
  * `pnpm bench`: every figure from one process. The codec table (µs per value with ratios against raw
  * AES-GCM, the primitives floor and cloak), then findMany on PostgreSQL against prisma-field-encryption, then
- * the KMS calls a cold cache makes, then key scopes (one key for all, per tenant, per user) at 10,000
- * users. The CLI's million-row run is separate (`pnpm bench:cli`), and so is the scopes benchmark at
- * the 100,000 users of issue 13 (`pnpm bench:scopes`, 43 minutes at a load average of 20 on 2 cores).
+ * the KMS calls a cold cache makes, the latency of findUnique calls while a findMany of 100,000 compact
+ * values decrypts (with and without slicing), then key scopes (one key for all, per tenant, per user) at
+ * 10,000 users. The CLI's million-row run is separate (`pnpm bench:cli`), and so is the scopes benchmark
+ * at the 100,000 users of issue 13 (`pnpm bench:scopes`, 43 minutes at a load average of 20 on 2 cores).
  */
 import { benchCodec, CODEC_BASELINES } from './codec-bench';
 import { benchFindMany } from './find-many-bench';
+import { benchFindUniqueLatency, printLatencyTable } from './find-unique-latency-bench';
 import { printFindManyTable } from './find-many-table';
 import { benchCompactKmsCalls, benchKmsCalls } from './kms-calls-bench';
 import { benchScopes, DEFAULT_SCOPES_BENCH_OPTIONS } from './scopes-bench';
@@ -29,6 +31,10 @@ async function main(): Promise<void> {
   const compact = await benchCompactKmsCalls();
   console.log(`\nKMS calls, compact values under one key version, ${compact.values} values written by ${compact.writerProcesses} writers:`);
   console.log(`  a fresh process reading them in random order: ${compact.readerDecryptCalls} Decrypt, ${compact.readerGenerateDataKeyCalls} GenerateDataKey`);
+
+  const latency = await benchFindUniqueLatency();
+  console.log(`\nfindUnique started every ${latency.intervalMs} ms (open loop) while a findMany of ${latency.values} compact values (${latency.rows} rows) decrypts:`);
+  printLatencyTable(latency);
 
   console.log('\nKey scopes at 10,000 users (`pnpm bench:scopes` for 100,000):');
   printScopesTables(await benchScopes({ ...DEFAULT_SCOPES_BENCH_OPTIONS, users: SCOPES_IN_BENCH }));

@@ -1,6 +1,6 @@
 import { PrismaPg } from '@prisma/adapter-pg';
 import { createBlindIndexer } from '@prisma-kms/field-crypto';
-import { fieldEncryption } from '@prisma-kms/prisma';
+import { fieldEncryption, prismaKeyStorage } from '@prisma-kms/prisma';
 import { PrismaClient } from './prisma/generated/client/client.js';
 import { fieldMap } from './prisma/generated/field-map/index.js';
 import { appCipher, appIndexKeys, appKeyring } from './encryption.js';
@@ -9,6 +9,8 @@ import { appCipher, appIndexKeys, appKeyring } from './encryption.js';
 export async function createPrisma() {
   const keyring = appKeyring();
   const blindIndexer = createBlindIndexer(await appIndexKeys(keyring));
-  const adapter = new PrismaPg({ connectionString: process.env.DATABASE_URL! });
-  return new PrismaClient({ adapter }).$extends(fieldEncryption({ fields: fieldMap, cipher: appCipher(keyring), blindIndexer }));
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL! }) });
+  // the key store reads its rows through the client without the extension
+  const cipher = appCipher(prismaKeyStorage(prisma.prismaKmsKey), keyring);
+  return prisma.$extends(fieldEncryption({ fields: fieldMap, cipher, blindIndexer }));
 }

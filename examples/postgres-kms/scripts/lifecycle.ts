@@ -1,8 +1,10 @@
 /**
  * The whole life of encrypted columns on PostgreSQL, step by step, as an operator runs it:
  *   1. an existing app with a plaintext `users` table (migrations, then rows written without prisma-kms);
- *   2. the extension added, `prisma-kms encrypt` on the existing rows, `verify`;
- *   3. a move to a new KMS key: `rotate`, `verify` with the new key alone;
+ *   2. the extension added: the key store's first key version (`keys create`, then `keys export`),
+ *      `prisma-kms encrypt` on the existing rows (compact values), `verify`;
+ *   3. a move to a new KMS key: `keys rewrap` (the key store's rows and the index keys), `verify` with the
+ *      new key alone;
  *   4. the old key retired (disabled), and the app and the CLI still read everything.
  *
  * KMS: kms-local in this process by default. For LocalStack set AWS_ENDPOINT_URL_KMS, for AWS nothing;
@@ -51,24 +53,28 @@ async function main(): Promise<void> {
     await run('prisma', ['migrate', 'deploy']);
     await seedPlaintextUsers(env.DATABASE_URL!, 1_000);
 
-    step('2. Add the extension: an index key for the blind index, then encrypt the existing rows');
+    step('2. Add the extension: the key store\'s first key version, an index key for the blind index, then encrypt the existing rows');
+    await run('prisma-kms', ['keys', 'create']);
+    // the key rows, still wrapped, in a file outside the database (here a temporary one)
+    const backup = join(process.cwd(), '.keys.json');
+    await run('prisma-kms', ['keys', 'export', '--out', backup, '--force']);
     env.PRISMA_KMS_INDEX_KEYS = await run('prisma-kms', ['keys', 'create-index-key'], true);
     await run('prisma-kms', ['status']);
     await run('prisma-kms', ['encrypt']);
     await run('prisma-kms', ['verify']);
     await run('tsx', ['main.ts']);
 
-    step('3. Move to a new KMS key: the old one only unwraps, rotate re-wraps every value under the new one');
+    step('3. Move to a new KMS key: the old one only unwraps; keys rewrap re-wraps the key store and the index keys under the new one');
     Object.assign(env, { KMS_PREVIOUS_KEY_ARNS: env.KMS_KEY_ARN, KMS_KEY_ARN: env.NEW_KMS_KEY_ARN });
-    await run('prisma-kms', ['rotate']);
-    await run('prisma-kms', ['status']);
-    await run('prisma-kms', ['verify', '--keyring', 'currentKeyOnly']);
-    // The index keys are Encryption SDK messages under the old key too: re-wrap them under the new one
-    // (same key bytes and versions, so no reindex), and check that the old key wraps nothing any more.
+    // The key store's rows and the index keys are Encryption SDK messages under the old key: re-wrap them
+    // under the new one (same key bytes, ids and versions: no value re-encrypted, no reindex).
     const indexKeyFile = join(process.cwd(), '.index-keys');
     writeFileSync(indexKeyFile, `${env.PRISMA_KMS_INDEX_KEYS}\n`, { mode: 0o600 });
     await run('prisma-kms', ['keys', 'rewrap', '--file', indexKeyFile]);
+    await run('prisma-kms', ['verify', '--keyring', 'currentKeyOnly']);
     await run('prisma-kms', ['status', '--index-keys', indexKeyFile]);
+    await run('prisma-kms', ['keys', 'export', '--out', backup, '--force']); // the previous export needs the old key
+    rmSync(backup);
     const rewrapped = readFileSync(indexKeyFile, 'utf8').trim();
     rmSync(indexKeyFile);
 

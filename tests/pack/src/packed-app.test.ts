@@ -1,9 +1,10 @@
 /**
  * A new user's path, from the tarballs: pack every published package, install them with npm into fresh
  * CommonJS and ESM apps outside the workspace, write the README's own files into them, and on a fresh
- * PostgreSQL database with kms-local: `prisma generate` and `db push`, the CLI's status / encrypt /
- * verify on an existing plaintext table, the README's code under tsx and compiled by tsc for plain
- * node, then a move to a new KMS key (`rotate`) and the old key's retirement (DisableKey).
+ * PostgreSQL database with kms-local: `prisma generate` and `db push`, the CLI's keys create / status /
+ * encrypt / verify on an existing plaintext table (compact values under the key store), the README's
+ * code under tsx and compiled by tsc for plain node, then a move to a new KMS key (`keys rewrap` of the
+ * key store's rows and the index keys) and the old key's retirement (DisableKey).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,6 +68,11 @@ beforeAll(async () => {
   );
 }, 900_000);
 
+/** A compact value (docs/format.md): base64 whose first byte is the format byte 0xFC. */
+function isCompact(stored: string): boolean {
+  return /^[A-Za-z0-9+/]+={0,2}$/.test(stored) && Buffer.from(stored, 'base64')[0] === 0xfc;
+}
+
 async function countUsers(): Promise<number> {
   const [row] = await db.query<{ n: string }>('SELECT count(*) AS n FROM users');
   return Number(row!.n);
@@ -79,19 +85,24 @@ afterAll(async () => {
 });
 
 describe('the packed CLI on an existing plaintext table', () => {
-  it('status counts the plaintext; keys create-index-key makes the index key the app reads from PRISMA_KMS_INDEX_KEYS', async () => {
+  it('keys create makes the key store\'s first version; status counts the plaintext; keys create-index-key makes the index key the app reads from PRISMA_KMS_INDEX_KEYS', async () => {
+    expect(await cliJson<{ keyName: string; version: number; status: string }>('keys', 'create')).toMatchObject({ keyName: 'default', version: 1, status: 'active' });
+    const [keyRows] = await db.query<{ n: string }>('SELECT count(*) AS n FROM prisma_kms_keys');
+    expect(keyRows?.n).toBe('1');
     const fields = (await cliJson<{ fields: FieldStatus[] }>('status')).fields;
     expect(fields.find((f) => f.field === 'name')).toMatchObject({ plaintext: SEEDED_USERS, current: 0, otherKeys: 0 });
     env.PRISMA_KMS_INDEX_KEYS = (await cli('keys', 'create-index-key', '--version', '1')).stdout.trim();
     expect(env.PRISMA_KMS_INDEX_KEYS).toMatch(/^[A-Za-z0-9+/=]{100,}$/);
   });
 
-  it('encrypt leaves no plaintext and fills the blind index; verify decrypts every value', async () => {
+  it('encrypt leaves no plaintext, writes compact values and fills the blind index; verify decrypts every value', async () => {
     await cli('encrypt');
     const [row] = await db.query<{ plain: string; unindexed: string }>(
       "SELECT count(*) FILTER (WHERE name LIKE 'User %') AS plain, count(*) FILTER (WHERE email_hash IS NULL) AS unindexed FROM users",
     );
     expect(row).toEqual({ plain: '0', unindexed: '0' });
+    const names = await db.query<{ name: string }>('SELECT name FROM users');
+    expect(names.filter(({ name }) => !isCompact(name))).toEqual([]);
     expect((await cli('verify')).status).toBe(0);
   });
 });
@@ -113,27 +124,35 @@ describe.each([
     const result = JSON.parse(out.trim().split('\n').pop()!) as { created: number; users: number; found: string };
     expect(result).toEqual({ created: expect.any(Number), users: await countUsers(), found: 'Ada' });
     const [stored] = await db.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [result.created]);
-    expect(stored?.name).toMatch(/^AgR4/); // an Encryption SDK message (v2 header, committing suite 0x0478), base64
+    expect(isCompact(stored!.name)).toBe(true);
+    expect(stored!.name).toHaveLength(48); // 'Ada': 3 bytes + 33 of format byte, key-version id, IV and tag, in base64
   });
 });
 
 describe('moving to a new KMS key and retiring the old one, as the README says', () => {
-  it('rotate re-wraps every value under the new key; verify with the new key alone passes', async () => {
+  let indexKeyFile: string;
+
+  it('keys rewrap re-wraps the key store\'s rows and the index keys under the new key; verify with the new key alone passes', async () => {
     oldKey = env.KMS_KEY_ARN;
     env.KMS_PREVIOUS_KEY_ARNS = oldKey;
     env.KMS_KEY_ARN = (await kms.createKey()).arn;
-    await cli('rotate');
+    const keyRowsBefore = await db.query<{ id: string; material: string }>('SELECT id, material FROM prisma_kms_keys');
+    // The index keys live in an environment variable, as the README keeps them: through a file, as the README says.
+    indexKeyFile = join(apps.get('module')!, 'index-keys');
+    writeFileSync(indexKeyFile, `${env.PRISMA_KMS_INDEX_KEYS}\n`, { mode: 0o600 });
+    const rewrap = await cli('keys', 'rewrap', '--file', indexKeyFile);
+    expect(rewrap.status).toBe(0);
+    expect(rewrap.stderr).toContain('1 key-store rows re-wrapped in key store "app"');
+    const keyRowsAfter = await db.query<{ id: string; material: string }>('SELECT id, material FROM prisma_kms_keys');
+    expect(keyRowsAfter.map((r) => r.id)).toEqual(keyRowsBefore.map((r) => r.id));
+    expect(keyRowsAfter[0]?.material).not.toBe(keyRowsBefore[0]?.material);
+    // compact values keep their key version: nothing to re-encrypt
     const fields = (await cliJson<{ fields: FieldStatus[] }>('status')).fields;
-    expect(fields.map((f) => [f.field, f.plaintext, f.otherKeys])).toEqual(fields.map((f) => [f.field, 0, 0]));
-    expect(fields.find((f) => f.field === 'name')?.current).toBe(await countUsers());
+    expect(fields.map((f) => [f.field, f.plaintext])).toEqual(fields.map((f) => [f.field, 0]));
     expect((await cli('verify', '--keyring', 'currentKeyOnly')).status).toBe(0);
   });
 
-  it('keys rewrap re-wraps the index keys under the new KMS key, then the old key disabled: the CLI and the app still work', async () => {
-    // The index keys live in an environment variable, as the README keeps them: through a file, as the README says.
-    const indexKeyFile = join(apps.get('module')!, 'index-keys');
-    writeFileSync(indexKeyFile, `${env.PRISMA_KMS_INDEX_KEYS}\n`, { mode: 0o600 });
-    expect((await cli('keys', 'rewrap', '--file', indexKeyFile)).status).toBe(0);
+  it('with the old key disabled, the CLI and the app still work', async () => {
     const wrapping = await cliJson<{ wrappingKeysInUse: Array<{ key: string }> }>('status', '--index-keys', indexKeyFile);
     expect(JSON.stringify(wrapping.wrappingKeysInUse)).not.toContain(oldKey);
     env.PRISMA_KMS_INDEX_KEYS = readFileSync(indexKeyFile, 'utf8').trim();

@@ -10,12 +10,14 @@ import {
   keyStoreAdmin,
   KeyStoreErrorReason,
   memoryKeyStorage,
+  rewrapKeyRows,
   type KeyPurpose,
   type KeyringNode,
   type ImportResult,
   type KeyStoreAdmin,
   type KeyStoreStorage,
   type KeyVersionInfo,
+  type RewrapKeyRowsResult,
 } from '@prisma-kms/field-crypto';
 import { byokKeyring } from './byok-keyring';
 import { shredAuditLine, shredAuditRecord, type ShredAuditRecord } from './shred-audit';
@@ -45,6 +47,11 @@ interface KeyStoreSession {
   readonly key: KeySelection;
   /** The keyring that alone wraps the selected scope's new rows (BYOK), or undefined for the store's keyring. */
   readonly scopeKeyring: KeyringNode | undefined;
+  /** The store's rows and keyring, for operations beyond the admin's (`keys rewrap`). */
+  readonly storage: KeyStoreStorage;
+  readonly keyring: KeyringNode;
+  /** The config's `keyStore.scopeKeyring` (BYOK scopes' keyrings), as the application's. */
+  readonly storeScopeKeyring: ((scope: string) => KeyringNode | undefined) | undefined;
   close(): Promise<void>;
 }
 
@@ -83,7 +90,10 @@ async function openKeyStore(flags: KeyStoreFlags, cwd: string, command: string):
         ...(keyStore.scopeKeyring ? { scopeKeyring: keyStore.scopeKeyring } : {}),
       }),
     name: keyStore.name,
-    key: { keyName: flags.key ?? 'default', purpose: flags.purpose ?? 'field', scope },
+    storage,
+    keyring,
+    storeScopeKeyring: keyStore.scopeKeyring,
+    key: { keyName: flags.key ?? 'default', purpose: flags.purpose ?? 'field', scope: flags.scope ?? '' },
     close: async () => {
       await database?.$disconnect();
     },
@@ -217,6 +227,22 @@ function openAuditLog(path: string): { append(line: string): CliError | undefine
     },
     close: () => closeSync(fd),
   };
+}
+
+/**
+ * `keys rewrap` on the key store: every row re-wrapped under the keyring's current wrapping key, same
+ * ids, versions and key bytes (see field-crypto's `rewrapKeyRows`), e.g. before a KMS key is retired.
+ *
+ * @example
+ * ```ts
+ * const { rewrapped, changedMeanwhile } = await rewrapKeyStoreCommand({}, process.cwd());
+ * ```
+ */
+export async function rewrapKeyStoreCommand(flags: KeyStoreFlags, cwd: string): Promise<{ keyStore: string } & RewrapKeyRowsResult> {
+  return withKeyStore(flags, cwd, 'keys rewrap', async ({ name, storage, keyring, storeScopeKeyring }) => ({
+    keyStore: name,
+    ...(await rewrapKeyRows({ name, storage, keyring, ...(storeScopeKeyring ? { scopeKeyring: storeScopeKeyring } : {}) })),
+  }));
 }
 
 /** `keys list`: every version of the store, without key material. */

@@ -14,7 +14,8 @@ import { verifyTables } from '../engine/verify-values';
 import { formatMigration, formatStatus, formatVerify, toJson } from '../output/format-results';
 import { createProgressReporter } from '../output/progress-reporter';
 import { createIndexKeyCommand, type CreateIndexKeyFlags } from './create-index-key';
-import { rewrapIndexKeysCommand, type RewrapIndexKeysFlags } from './rewrap-index-keys';
+import { type RewrapIndexKeysFlags } from './rewrap-index-keys';
+import { rewrapKeysCommand } from './rewrap-keys';
 import { formatIndexKeyStatus, readIndexKeyStatus, wrappingKeysInUse } from '../engine/index-key-status';
 import { registerKeyStoreCommands } from './key-store-program';
 import { findPrismaDebugHistories } from './prisma-debug-history';
@@ -235,13 +236,22 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
     });
   keys
     .command('rewrap')
-    .description("re-wrap the index key file's keys under the config's keyring (same keys and versions), e.g. before retiring a KMS key")
+    .description("re-wrap the key store's rows and the index key file's keys under the config's keyring (same keys, ids and versions), e.g. before retiring a KMS key")
     .option('-c, --config <path>', 'config module (default: prisma-kms.config.{ts,js,mjs,cjs} in the working directory)')
     .option('--file <file>', "the index key file, replaced atomically (default: the config's indexKeyFile)")
     .option('--out <file>', 'write the re-wrapped file here instead of replacing --file')
-    .action(async (flags: RewrapIndexKeysFlags) => {
-      const done = await rewrapIndexKeysCommand(flags, io.cwd);
-      io.stderr.write(`prisma-kms: ${done.count} index keys re-wrapped into ${done.path}\n`);
+    .option('--json', 'print what was re-wrapped as JSON')
+    .action(async (flags: RewrapIndexKeysFlags & { json?: boolean }) => {
+      const { keyStore, indexKeys } = await rewrapKeysCommand(flags, io.cwd);
+      if (flags.json) io.stdout.write(toJson({ keyStore, indexKeys }) + '\n');
+      if (keyStore) {
+        io.stderr.write(`prisma-kms: ${keyStore.rewrapped.length} key-store rows re-wrapped in key store "${keyStore.keyStore}"\n`);
+        if (keyStore.changedMeanwhile.length > 0) {
+          io.stderr.write(`prisma-kms: ${keyStore.changedMeanwhile.length} rows changed while this ran and were left as they are (ids ${keyStore.changedMeanwhile.join(', ')}): run keys rewrap again\n`);
+          exitWith(EXIT.UNDONE);
+        }
+      }
+      if (indexKeys) io.stderr.write(`prisma-kms: ${indexKeys.count} index keys re-wrapped into ${indexKeys.path}\n`);
     });
 
   withCommon(program.command('verify'))

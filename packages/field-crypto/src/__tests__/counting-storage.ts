@@ -31,6 +31,7 @@ export function countingStorage(storage: KeyStoreStorage, options: { holdInserts
     setStatus: storage.setStatus,
     shred: storage.shred,
     scopeRows: storage.scopeRows,
+    replaceMaterial: storage.replaceMaterial,
   };
   return counted;
 }

@@ -1,4 +1,4 @@
-import { processInSlices, SLICE_MS } from './sliced-batch';
+import { processInSlices, SLICE_MS, withoutSlicing } from './sliced-batch';
 
 /** Waits for every promise, then rejects with the first failure (the cipher's `settleAll`). */
 async function settleAll(pending: readonly Promise<void>[]): Promise<void> {
@@ -33,5 +33,33 @@ describe('processInSlices', () => {
     }, settleAll);
     await expect(batch).rejects.toThrow('bad value 0');
     expect(ran).toBe(items.length);
+  });
+
+  /** How many of `items` had run when a callback queued before the batch got its turn. */
+  async function itemsRunBeforeOtherWork(): Promise<{ ranBefore: number; total: number }> {
+    const items = Array.from({ length: 400 }, (_, i) => i);
+    let ran = 0;
+    let ranBefore = -1;
+    setImmediate(() => void (ranBefore = ran));
+    await processInSlices(items, (i) => {
+      ran += 1;
+      spin(SLICE_MS / 20);
+      return `s${i}`;
+    }, settleAll);
+    await new Promise((resolve) => setImmediate(resolve)); // the queued callback has run by now
+    return { ranBefore, total: items.length };
+  }
+
+  it('lets other work run between slices, and not inside withoutSlicing, which restores slicing when it settles', async () => {
+    const sliced = await itemsRunBeforeOtherWork();
+    expect(sliced.ranBefore).toBeGreaterThan(0);
+    expect(sliced.ranBefore).toBeLessThan(sliced.total);
+
+    const unsliced = await withoutSlicing(() => itemsRunBeforeOtherWork());
+    expect(unsliced.ranBefore).toBe(unsliced.total);
+
+    await expect(withoutSlicing(() => Promise.reject(new Error('body failed')))).rejects.toThrow('body failed');
+    const after = await itemsRunBeforeOtherWork();
+    expect(after.ranBefore).toBeLessThan(after.total);
   });
 });

@@ -13,6 +13,7 @@ export {
   type ShredResult,
 } from './key-store-admin';
 export { memoryKeyStorage, type KeyStoreStorage } from './key-store-storage';
+export { rewrapKeyRows, type RewrapKeyRowsOptions, type RewrapKeyRowsResult } from './rewrap-key-rows';
 export { ROW_CONTEXT_KEYS, DEFAULT_KEY_NAME, KEY_PURPOSES, KEY_STATUSES, type KeyRow, type KeyPurpose, type KeyStatus, type KeySelector } from './key-row';
 export { KEY_VERSION_BYTES } from './key-material';
 export { type KeyCacheLimits } from './key-cache';

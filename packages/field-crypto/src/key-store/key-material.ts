@@ -35,16 +35,24 @@ export async function newWrappedKey(keyring: KeyringNode, identity: RowIdentity)
 export async function newKeyAndWrapping(keyring: KeyringNode, identity: RowIdentity): Promise<{ material: string; key: Buffer }> {
   const key = randomBytes(KEY_VERSION_BYTES);
   try {
-    const { result } = await sdk.encrypt(keyring, key, {
-      // Committing and unsigned: one KMS call to read, no ECDSA verification per load.
-      suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
-      encryptionContext: rowContext(identity),
-    });
-    return { material: result.toString('base64'), key };
+    return { material: await wrapKey(keyring, key, identity), key };
   } catch (e) {
     key.fill(0);
     throw e;
   }
+}
+
+/**
+ * `key` wrapped (base64 message) under `keyring` with the row's context: a new row's material, or an
+ * existing row's bytes re-wrapped under another keyring. The caller owns and zeroes `key`.
+ */
+export async function wrapKey(keyring: KeyringNode, key: Buffer, identity: RowIdentity): Promise<string> {
+  const { result } = await sdk.encrypt(keyring, key, {
+    // Committing and unsigned: one KMS call to read, no ECDSA verification per load.
+    suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY,
+    encryptionContext: rowContext(identity),
+  });
+  return result.toString('base64');
 }
 
 /**

@@ -35,6 +35,11 @@ export interface KeyStoreStorage {
    * Optional: without it the control plane filters `list` (the whole store, key material included).
    */
   scopeRows?(keyStore: string, scope: string): Promise<KeyRow[]>;
+  /**
+   * Replaces a row's key material (the same key re-wrapped, see `rewrapKeyRows`) if it is still
+   * `expected`: false, nothing written, when the row is gone, shredded, or its material changed meanwhile.
+   */
+  replaceMaterial(keyStore: string, id: number, expected: string, material: string): Promise<boolean>;
 }
 
 /**
@@ -90,5 +95,11 @@ export function memoryKeyStorage(initial: readonly KeyRow[] = []): KeyStoreStora
     scopeRows: async (keyStore, scope) => [...rows.values()].filter((r) => r.keyStore === keyStore && r.scope === scope),
     versions: async (keyStore, keyName, purpose, scope) =>
       [...rows.values()].filter((r) => r.keyStore === keyStore && r.keyName === keyName && r.purpose === purpose && r.scope === scope),
+    replaceMaterial: async (keyStore, id, expected, material) => {
+      const row = rows.get(slot(keyStore, id));
+      if (!row || row.status === 'shredded' || row.material !== expected) return false;
+      rows.set(slot(keyStore, id), { ...row, material });
+      return true;
+    },
   };
 }

@@ -8,10 +8,11 @@ import { APPLICATION_SCOPE, type FieldCipher } from '@prisma-kms/field-crypto';
 import { NO_MATCH_INDEXER, type QueryIndexer } from '../blind-index';
 import { InvalidConfigurationError, PlaintextValueError } from '../errors';
 import { buildScheme, type EncryptionScheme, type FieldMap } from '../field-map';
-import { collectReadTargets, isPlainObject, planArgs, setAtPath, type ArgsPlan, type PlanOptions, type ReadTarget } from '../walker';
+import { isPlainObject, planArgs, setAtPath, type ArgsPlan, type PlanOptions, type ReadTarget } from '../walker';
 import { ScopeIndexerNotLoaded } from '../walker/args-walker';
 import { RequestScopes } from './request-scope';
 import { stripRowScopeField, withRowScopeField } from './row-scope-field';
+import { collectReadTargetsInSlices, setAtPathsInSlices } from './sliced-result';
 import { TrueMatchFinder, type ModelDelegates } from './true-matches';
 import { isTrueLookupMatch, lossyLookups, noMatchArgs, stripAdded, withLookupFields } from './lossy-lookups';
 
@@ -144,7 +145,7 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
             const rowScope = withRowScopeField(scheme, model, operation, checked?.args ?? plan.args);
             const sent = rowScope?.args ?? checked?.args ?? plan.args;
             const result: unknown = await query(sent as typeof args);
-            await decrypt(collectReadTargets(scheme, model, operation, sent, result), result);
+            await decrypt(await collectReadTargetsInSlices(scheme, model, operation, sent, result), result);
             if (checked !== undefined) {
               // No match: ask for a row that cannot exist, so null or Prisma's own not-found error follows.
               if (!isTrueLookupMatch(result, lossy)) return query(noMatchArgs(plan.args as Record<string, unknown>, lossy) as typeof args);
@@ -243,7 +244,7 @@ async function decryptInPlace(
       }
     }
   }
-  encrypted.forEach((target, index) => setAtPath(result, target.path, plaintexts[index]));
+  await setAtPathsInSlices(result, encrypted, plaintexts);
 }
 
 /** A key-store error saying the value's key scope was shredded (field-crypto's `KEY_SCOPE_SHREDDED`). */

@@ -39,6 +39,7 @@ export interface PrismaKmsKeyDelegate {
   updateMany(
     args:
       | { where: KeyWhere & NotShredded; data: { status: string } }
+      | { where: KeyWhere & NotShredded & { material: string }; data: { material: string } }
       | { where: { keyStore: string; scope: string } & NotShredded; data: { status: 'shredded'; material: '' } },
   ): PromiseLike<{ count: number }>;
 }
@@ -81,6 +82,9 @@ export function prismaKeyStorage(delegate: PrismaKmsKeyDelegate): KeyStoreStorag
     // Served by the unique index (key_store, key_name, purpose, scope, version).
     versions: async (keyStore, keyName, purpose, scope) =>
       (await delegate.findMany({ where: { keyStore, keyName, purpose, scope } })).map((record) => toRow(record) as KeyRow),
+    // Compare-and-set in one UPDATE: a row changed (or shredded) since it was read is left alone.
+    replaceMaterial: async (keyStore, id, expected, material) =>
+      (await delegate.updateMany({ where: { keyStore, id: BigInt(id), material: expected, status: { not: 'shredded' } }, data: { material } })).count > 0,
   };
 }
 
