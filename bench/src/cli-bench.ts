@@ -7,6 +7,11 @@
  *
  *   pnpm --filter @prisma-kms/bench exec tsx src/cli-bench.ts [--rows N] [--batch-size N] [--concurrency N] [--writer] [--encrypt-only]
  *
+ * With `--scopes <n|per-row>` it measures the move into key scopes instead (issue 13): N TenantMember rows
+ * (email with its blind index, name) under the application's key in a key store, spread over n tenants or
+ * one tenant per row (per-user keys), then `rotate --scope-by tenantId` with scope keys created on first
+ * write; reports rows/s, scopes created, keyring calls and peak RSS (./cli-bench-scopes.ts).
+ *
  * Targets (issues 4 and 11): at least 10,000 rows/s on a 2-core machine; peak RSS under 300 MB for every command.
  */
 import { spawn } from 'node:child_process';
@@ -18,6 +23,7 @@ import { Client } from 'pg';
 import { createFieldCipher, localAesKeyring } from '@prisma-kms/field-crypto';
 import { positiveIntegerFlag } from './flags';
 import { withScratchDatabases } from './scratch-databases';
+import { scopedRotate, scopesFlag } from './cli-bench-scopes';
 
 const rows = positiveIntegerFlag('rows', 1_000_000);
 const batchSize = positiveIntegerFlag('batch-size', 1000);
@@ -35,6 +41,11 @@ interface Measured {
 }
 
 async function main(): Promise<void> {
+  const scopes = scopesFlag();
+  if (scopes !== undefined) {
+    await withScratchDatabases(1, ([url]) => scopedRotate(url as string, { rows, scopes, batchSize, concurrency, run: runChild }));
+    return;
+  }
   await withScratchDatabases(1, ([url]) => encryptBigTable(url as string));
 }
 
