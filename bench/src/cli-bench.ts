@@ -10,6 +10,11 @@
  * Then, on a second table seeded the same way, `prisma-kms encrypt` writing compact values under a key
  * store in that database (the format the README sets up; `--no-compact` skips it).
  *
+ * With `--scopes <n|per-row>` it measures the move into key scopes instead (issue 13): N TenantMember rows
+ * (email with its blind index, name) under the application's key in a key store, spread over n tenants or
+ * one tenant per row (per-user keys), then `rotate --scope-by tenantId` with scope keys created on first
+ * write; reports rows/s, scopes created, keyring calls and peak RSS (./cli-bench-scopes.ts).
+ *
  * Targets (issues 4 and 11): at least 10,000 rows/s on a 2-core machine; peak RSS under 300 MB for every command.
  */
 import { spawn } from 'node:child_process';
@@ -24,6 +29,7 @@ import { prismaKeyStorage } from '@prisma-kms/prisma';
 import { PrismaClient } from '@prisma-kms/schema/postgresql';
 import { positiveIntegerFlag } from './flags';
 import { withScratchDatabases } from './scratch-databases';
+import { scopedRotate, scopesFlag } from './cli-bench-scopes';
 
 const rows = positiveIntegerFlag('rows', 1_000_000);
 const batchSize = positiveIntegerFlag('batch-size', 1000);
@@ -42,6 +48,11 @@ interface Measured {
 }
 
 async function main(): Promise<void> {
+  const scopes = scopesFlag();
+  if (scopes !== undefined) {
+    await withScratchDatabases(1, ([url]) => scopedRotate(url as string, { rows, scopes, batchSize, concurrency, run: runChild }));
+    return;
+  }
   await withScratchDatabases(1, ([url]) => encryptBigTable(url as string));
   if (withCompact) await withScratchDatabases(1, ([url]) => encryptCompact(url as string));
 }

@@ -142,6 +142,41 @@ describe('rows of another scope', () => {
   });
 });
 
+describe("a new scope's first keys: few storage reads, every guarantee kept", () => {
+  it("with scopeRows, a new scope's field key and index key cost three storage reads in all (five before), an existing scope's key one", async () => {
+    const storage = memoryKeyStorage();
+    const { store } = scopedStore(storage);
+    await store.currentKeyVersion('user-1'); // latestActive (none), the scope's rows, insert
+    await store.blindIndexer('user-1'); // the scope's rows, insert
+    expect(store.stats).toMatchObject({ storageReads: 3, keysCreated: 2 });
+    const { store: fresh } = scopedStore(storage);
+    await fresh.currentKeyVersion('user-1');
+    expect(fresh.stats).toMatchObject({ storageReads: 2, keysCreated: 0 }); // latestActive, then get of the version's row
+  });
+
+  it("Precondition: a storage whose scopeRows answers for scope A with scope B's rows is refused (KEY_ROW_MISMATCH), nothing created", async () => {
+    const storage = memoryKeyStorage();
+    await keyStoreAdmin({ name: 'app', storage, keyring: keyring() }).createKeyVersion({ scope: 'B', purpose: 'blind-index' });
+    const confused: KeyStoreStorage = { ...storage, scopeRows: (s) => storage.scopeRows!(s, 'B') };
+    const { store } = scopedStore(confused);
+    await expect(Promise.resolve().then(() => store.currentKeyVersion('A'))).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_ROW_MISMATCH, scope: 'A' });
+    await expect(Promise.resolve().then(() => store.blindIndexer('A'))).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_ROW_MISMATCH, scope: 'A' });
+    expect((await storage.list('app')).map((r) => r.scope)).toEqual(['B']);
+  });
+
+  it('Precondition: without scopeRows (a storage of its own), a scope shredded before it had a key of one purpose still gets none', async () => {
+    const storage = memoryKeyStorage();
+    const plain: KeyStoreStorage = { ...storage, scopeRows: undefined };
+    await scopedStore(plain).store.currentKeyVersion('fields-only');
+    await scopedStore(plain).store.blindIndexer('index-only');
+    await storage.shred('app', 'fields-only');
+    await storage.shred('app', 'index-only');
+    await expect(Promise.resolve().then(() => scopedStore(plain).store.blindIndexer('fields-only'))).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_SCOPE_SHREDDED });
+    await expect(Promise.resolve().then(() => scopedStore(plain).store.currentKeyVersion('index-only'))).rejects.toMatchObject({ reason: KeyStoreErrorReason.KEY_SCOPE_SHREDDED });
+    expect((await storage.list('app')).map((r) => r.status)).toEqual(['shredded', 'shredded']);
+  });
+});
+
 describe('the cipher with scopes', () => {
   it('values of two scopes are under two key versions; a reader that knows no scope reads both (cross-scope query)', async () => {
     const storage = memoryKeyStorage();

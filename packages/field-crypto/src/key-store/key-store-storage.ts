@@ -3,6 +3,7 @@
  * a Prisma implementation (`prismaKeyStorage`), and {@link memoryKeyStorage} keeps rows in memory.
  */
 import type { KeyPurpose, KeyRow, KeyStatus } from './key-row';
+import { latestActiveOf } from './key-version-rows';
 
 /**
  * The operations the key store needs. Implementations return rows as stored (the key store checks
@@ -57,14 +58,8 @@ export function memoryKeyStorage(initial: readonly KeyRow[] = []): KeyStoreStora
   for (const row of initial) rows.set(slot(row.keyStore, row.id), row);
   return {
     get: async (keyStore, id) => rows.get(slot(keyStore, id)),
-    latestActive: async (keyStore, keyName, purpose, scope) => {
-      let latest: KeyRow | undefined;
-      for (const row of rows.values()) {
-        const matches = row.keyStore === keyStore && row.keyName === keyName && row.purpose === purpose && row.scope === scope;
-        if (matches && row.status === 'active' && (!latest || row.version > latest.version)) latest = row;
-      }
-      return latest;
-    },
+    latestActive: async (keyStore, keyName, purpose, scope) =>
+      latestActiveOf([...rows.values()].filter((r) => r.keyStore === keyStore && r.keyName === keyName && r.purpose === purpose && r.scope === scope)),
     list: async (keyStore) => [...rows.values()].filter((row) => row.keyStore === keyStore),
     insert: async (row) => {
       const taken = [...rows.values()].some(

@@ -17,7 +17,7 @@ import { KeyCache, type KeyCacheLimits } from './key-cache';
 import { unwrapKey } from './key-material';
 import { checkRow, DEFAULT_KEY_NAME, type KeyRow } from './key-row';
 import type { KeyStoreStorage } from './key-store-storage';
-import { insertKeyVersion, keyVersionRows, nextVersion, scopeWasShredded, type KeyIdentity } from './key-version-rows';
+import { insertKeyVersion, keyVersionRows, latestActiveOf, nextVersion, scopeKeyView, scopeWasShredded, type KeyIdentity } from './key-version-rows';
 import { LoadedKeyVersion } from './key-version';
 import { APPLICATION_SCOPE, checkScope, keyringOfScope } from './scope';
 import { KeyStoreError, KeyStoreErrorReason, isKeyStoreError } from './errors';
@@ -254,16 +254,16 @@ class Store implements KeyStore {
     checkScope(scope, { allowApplication: true });
     const key: KeyIdentity = { keyStore: this.name, keyName: this.#keyName, purpose: 'field', scope };
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt += 1) {
-      const row = await this.#read(() => this.storage.latestActive(this.name, this.#keyName, 'field', scope));
-      if (row) {
-        // The version's own row (read again by id) is bound to its scope by its context; this binds the pointer.
-        this.#checkIdentity(row, key);
-        return { id: row.id, destroy: () => undefined };
-      }
+      // The common case, a scope with a key, costs one read served by the unique index.
+      const latest = await this.#read(() => this.storage.latestActive(this.name, this.#keyName, 'field', scope));
+      if (latest) return this.#pointerTo(latest, key);
       if (scope === APPLICATION_SCOPE) throw this.#noActiveKey(key);
-      const rows = await this.#read(() => keyVersionRows(this.storage, key));
-      await this.#refuseCreation(key, rows);
-      const created = await this.#create(key, rows);
+      const { versions, shredded } = await this.#readScopeKey(key);
+      // a version made active since the first read (another process created it) is used, not duplicated
+      const row = latestActiveOf(versions.map((r) => checkRow(r)));
+      if (row) return this.#pointerTo(row, key);
+      await this.#refuseCreation(key, versions, shredded);
+      const created = await this.#create(key, versions);
       if (created) {
         const loaded = new LoadedKeyVersion(created.row.id, created.bytes, scope);
         if (!this.#versions.set(created.row.id, loaded)) loaded.destroy();
@@ -274,16 +274,37 @@ class Store implements KeyStore {
     throw new KeyStoreError(KeyStoreErrorReason.CONFLICT, 'could not create the first key version of this scope: concurrent writers', { scope });
   }
 
+  #pointerTo(row: KeyRow, key: KeyIdentity): Current {
+    // The version's own row (read again by id) is bound to its scope by its context; this binds the pointer.
+    this.#checkIdentity(row, key);
+    return { id: row.id, destroy: () => undefined };
+  }
+
+  /**
+   * The versions of a scope's key, and whether the scope was shredded: one read of the scope's rows when
+   * the storage has `scopeRows` (a first write to a new scope then costs one read per key instead of
+   * three), else the key's versions now and the other purposes' rows only when creation is considered.
+   */
+  async #readScopeKey(key: KeyIdentity): Promise<{ versions: KeyRow[]; shredded: () => Promise<boolean> }> {
+    const { scopeRows } = this.storage;
+    if (scopeRows) {
+      const view = scopeKeyView(await this.#read(() => scopeRows.call(this.storage, key.keyStore, key.scope)), key);
+      return { versions: view.versions, shredded: async () => view.shredded };
+    }
+    const versions = await this.#read(() => keyVersionRows(this.storage, key));
+    return { versions, shredded: () => scopeWasShredded(this.storage, key, versions, (read) => this.#read(read)) };
+  }
+
   async #loadIndexer(scope: string): Promise<ScopeIndexer> {
     checkScope(scope, { allowApplication: true });
     const key: KeyIdentity = { keyStore: this.name, keyName: this.#keyName, purpose: 'blind-index', scope };
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt += 1) {
-      const rows = await this.#read(() => keyVersionRows(this.storage, key));
-      const active = rows.filter((r) => checkRow(r).status === 'active');
+      const { versions, shredded } = scope === APPLICATION_SCOPE ? { versions: await this.#read(() => keyVersionRows(this.storage, key)), shredded: async () => false } : await this.#readScopeKey(key);
+      const active = versions.filter((r) => checkRow(r).status === 'active');
       if (active.length > 0) return this.#indexerOf(key, active);
       if (scope === APPLICATION_SCOPE) throw this.#noActiveKey(key);
-      await this.#refuseCreation(key, rows);
-      const created = await this.#create(key, rows);
+      await this.#refuseCreation(key, versions, shredded);
+      const created = await this.#create(key, versions);
       if (created) return this.#indexerFromBytes(new Map([[created.row.version, created.bytes]]));
     }
     throw new KeyStoreError(KeyStoreErrorReason.CONFLICT, 'could not create the first index key of this scope: concurrent writers', { scope });
@@ -325,8 +346,8 @@ class Store implements KeyStore {
   }
 
   /** Why no key version may be created for a scope without an active one: shredded, all retired, or not configured. */
-  async #refuseCreation(key: KeyIdentity, rows: readonly KeyRow[]): Promise<void> {
-    if (await scopeWasShredded(this.storage, key, rows, (read) => this.#read(read))) {
+  async #refuseCreation(key: KeyIdentity, rows: readonly KeyRow[], shredded: () => Promise<boolean>): Promise<void> {
+    if (await shredded()) {
       throw new KeyStoreError(KeyStoreErrorReason.KEY_SCOPE_SHREDDED, 'the key scope was shredded: it takes no new values', { scope: key.scope });
     }
     if (!this.#createKeys || rows.length > 0) throw this.#noActiveKey(key);
