@@ -26,6 +26,7 @@ import { nonNegativeInteger, positiveInteger } from './integer-options';
 import { scopeId } from './scope-option';
 import { scopeKeyIndex } from '../engine/scope-keys';
 import { selectRunnable, type MigrationScopes } from '../engine/scoped-run';
+import { peakRssBytes } from '../output/peak-rss';
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };
 
@@ -104,7 +105,7 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
     return EXIT.FAILED;
   } finally {
     const rssFlag = argv.includes('--report-max-rss');
-    if (rssFlag) out.stderr.write(`prisma-kms:max-rss-bytes ${process.resourceUsage().maxRSS * 1024}\n`);
+    if (rssFlag) out.stderr.write(`prisma-kms:max-rss-bytes ${peakRssBytes()}\n`);
   }
   return status;
 }
