@@ -17,10 +17,12 @@ import { clientPool, createTestDatabase } from '../harness';
 import { BIN, finished } from '../cli/cli-test-kit';
 // Loaded here first so that the CLI's config loader (jiti, native require first) finds it in this
 // process's module registry as CommonJS, as the CLI tests do with their config factory.
-import { compactConfig, type CompactConfigOptions } from './fixtures/compact-config';
+import { closeKeyStoreClients, compactConfig, type CompactConfigOptions } from './fixtures/compact-config';
 
 const FACTORY = resolve(__dirname, 'fixtures', 'compact-config.ts');
 const ROWS = 300;
+
+afterAll(closeKeyStoreClients);
 const WRITER_ROWS = 1000;
 
 async function run(cwd: string, args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
