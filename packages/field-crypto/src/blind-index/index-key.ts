@@ -204,12 +204,7 @@ export async function loadIndexKeys(
   if (!keys.has(current)) {
     throw new BlindIndexError(BlindIndexErrorReason.INDEX_KEY_VERSIONS, `the current index key version ${current} is not among the keys loaded (${highestFirst.join(', ')})`);
   }
-  const set: IndexKeySet = Object.freeze({
-    current,
-    versions: Object.freeze([current, ...highestFirst.filter((v) => v !== current)]),
-  });
-  keyMaterial.set(set, keys);
-  return set;
+  return keySet(keys, current);
 }
 
 /**
@@ -225,8 +220,14 @@ export function indexKeySetOf(keys: ReadonlyMap<number, Buffer>): IndexKeySet {
   for (const key of keys.values()) {
     if (key.length !== INDEX_KEY_BYTES) throw new BlindIndexError(BlindIndexErrorReason.INDEX_KEY_LENGTH, `an index key is ${INDEX_KEY_BYTES} bytes long`);
   }
-  const set: IndexKeySet = Object.freeze({ current: highestFirst[0]!, versions: Object.freeze(highestFirst) });
-  keyMaterial.set(set, new Map(keys));
+  return keySet(new Map(keys), highestFirst[0]!);
+}
+
+/** The set over `keys` (held for it), `current` first, then the others highest first. */
+function keySet(keys: Map<number, Buffer>, current: number): IndexKeySet {
+  const others = [...keys.keys()].filter((v) => v !== current).sort((a, b) => b - a);
+  const set: IndexKeySet = Object.freeze({ current, versions: Object.freeze([current, ...others]) });
+  keyMaterial.set(set, keys);
   return set;
 }
 

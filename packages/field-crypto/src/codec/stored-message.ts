@@ -184,10 +184,7 @@ function startsLikeMessage(value: string): boolean {
   if (second !== 0x67 /* g */ && second !== 0x59 /* Y */) return false;
   const prefixLength = Math.min(value.length, PREFIX_CHARACTERS);
   // Only base64 characters (or padding) count: 'AgR4 is a code' is text, not a damaged message.
-  for (let i = 2; i < prefixLength; i++) {
-    const code = value.charCodeAt(i);
-    if (!isBase64Character(code) && code !== 0x3d /* = */) return false;
-  }
+  if (!isBase64Text(value, 2, prefixLength)) return false;
   const prefix = Buffer.from(value.slice(0, prefixLength), 'base64');
   if (prefix[0] === 2 && prefix.length >= 3) return findAlgorithmSuite(readUint16(prefix, 1))?.messageFormat === 2;
   if (prefix[0] === 1 && prefix.length >= 4 && prefix[1] === V1_OBJECT_TYPE) {
@@ -196,16 +193,16 @@ function startsLikeMessage(value: string): boolean {
   return false;
 }
 
-/** The characters Node's base64 decoder maps to a value: both alphabets (standard and URL-safe). */
-/** Every character is from the base64 alphabet or its '=' padding (where it sits is the decoder's check). */
-function isBase64Text(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
+/** Every character (of `from` to `to`) is from the base64 alphabet or its '=' padding (where it sits is the decoder's check). */
+function isBase64Text(value: string, from = 0, to = value.length): boolean {
+  for (let i = from; i < to; i++) {
     const code = value.charCodeAt(i);
     if (!isBase64Character(code) && code !== 0x3d /* = */) return false;
   }
   return true;
 }
 
+/** The characters Node's base64 decoder maps to a value: both alphabets (standard and URL-safe). */
 function isBase64Character(code: number): boolean {
   return (
     (code >= 0x41 && code <= 0x5a) || // A-Z

@@ -18,16 +18,6 @@ const sdk = buildClient({ commitmentPolicy: CommitmentPolicy.REQUIRE_ENCRYPT_REQ
 export type RowIdentity = Pick<KeyRow, 'keyStore' | 'id' | 'keyName' | 'version' | 'purpose' | 'scope'>;
 
 /**
- * New key material: 32 random bytes, returned wrapped (base64 message) under `keyring` with the row's
- * context. The plaintext bytes are zeroed before this returns.
- */
-export async function newWrappedKey(keyring: KeyringNode, identity: RowIdentity): Promise<string> {
-  const { material, key } = await newKeyAndWrapping(keyring, identity);
-  key.fill(0);
-  return material;
-}
-
-/**
  * New key material and its 32 bytes, for a key version created by the data plane: it uses the bytes at
  * once instead of unwrapping the row it just wrote (one KMS call saved per new scope). The caller owns
  * `key` and zeroes it.

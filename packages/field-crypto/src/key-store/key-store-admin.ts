@@ -174,10 +174,9 @@ export function keyStoreAdmin(options: KeyStoreAdminOptions): KeyStoreAdmin {
     if (dryRun) return { scope, rows: live };
     await storage.shred(name, scope);
     // Report what this call destroyed, including a version created between the listing and the shred.
-    const wasShredded = new Set(before.filter((r) => r.status === 'shredded').map((r) => r.id));
     const statusBefore = new Map(before.map((r) => [r.id, r.status]));
     const destroyed = (await rowsOfScope())
-      .filter((r) => r.status === 'shredded' && !wasShredded.has(r.id))
+      .filter((r) => r.status === 'shredded' && statusBefore.get(r.id) !== 'shredded')
       .map((r) => ({ ...info(r), status: statusBefore.get(r.id) ?? 'active' }))
       .sort(byKeyThenVersion);
     return { scope, rows: destroyed };

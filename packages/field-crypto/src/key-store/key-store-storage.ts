@@ -56,10 +56,11 @@ export function memoryKeyStorage(initial: readonly KeyRow[] = []): KeyStoreStora
   const rows = new Map<string, KeyRow>();
   const slot = (keyStore: string, id: number) => `${keyStore}\u0000${id}`;
   for (const row of initial) rows.set(slot(row.keyStore, row.id), row);
+  const versionsOf = (keyStore: string, keyName: string, purpose: KeyPurpose, scope: string) =>
+    [...rows.values()].filter((r) => r.keyStore === keyStore && r.keyName === keyName && r.purpose === purpose && r.scope === scope);
   return {
     get: async (keyStore, id) => rows.get(slot(keyStore, id)),
-    latestActive: async (keyStore, keyName, purpose, scope) =>
-      latestActiveOf([...rows.values()].filter((r) => r.keyStore === keyStore && r.keyName === keyName && r.purpose === purpose && r.scope === scope)),
+    latestActive: async (keyStore, keyName, purpose, scope) => latestActiveOf(versionsOf(keyStore, keyName, purpose, scope)),
     list: async (keyStore) => [...rows.values()].filter((row) => row.keyStore === keyStore),
     insert: async (row) => {
       const taken = [...rows.values()].some(
@@ -88,8 +89,7 @@ export function memoryKeyStorage(initial: readonly KeyRow[] = []): KeyStoreStora
       return changed;
     },
     scopeRows: async (keyStore, scope) => [...rows.values()].filter((r) => r.keyStore === keyStore && r.scope === scope),
-    versions: async (keyStore, keyName, purpose, scope) =>
-      [...rows.values()].filter((r) => r.keyStore === keyStore && r.keyName === keyName && r.purpose === purpose && r.scope === scope),
+    versions: async (keyStore, keyName, purpose, scope) => versionsOf(keyStore, keyName, purpose, scope),
     replaceMaterial: async (keyStore, id, expected, material) => {
       const row = rows.get(slot(keyStore, id));
       if (!row || row.status === 'shredded' || row.material !== expected) return false;

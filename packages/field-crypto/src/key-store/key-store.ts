@@ -69,7 +69,7 @@ export interface KeyStoreOptions {
 }
 
 /** The default of {@link KeyStoreOptions.maxConcurrentKeyringCalls}. */
-export const DEFAULT_MAX_CONCURRENT_KEYRING_CALLS = 16;
+const DEFAULT_MAX_CONCURRENT_KEYRING_CALLS = 16;
 
 /** Counters since the store was created. */
 export interface KeyStoreStats {
