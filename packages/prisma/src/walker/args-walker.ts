@@ -15,7 +15,7 @@ import { hashesForWrite } from '../blind-index/write-hashes';
 import { appendConditions, fieldConditions, mergeFieldConditions, type Polarity } from '../blind-index/where-rewrite';
 import { checkFieldFilter, refuseEncrypted } from './filter-policy';
 import { copyPlain, isPlainObject, type Path } from './plain-data';
-import { LIST_FILTER_WRAPPERS, TO_ONE_FILTER_WRAPPERS, refuseForbiddenKeys, toOneFilterShape, toOneUpdateShape } from './query-grammar';
+import { FIELD_UPDATE_OPERATIONS, LIST_FILTER_WRAPPERS, TO_ONE_FILTER_WRAPPERS, refuseForbiddenKeys, toOneFilterShape, toOneUpdateShape } from './query-grammar';
 import type { EncryptionScheme, ModelScheme } from '../field-map';
 import { filterScope, wherePin, whereInScope, writeScope, type WriteScopeSources } from './scope-rules';
 
@@ -130,9 +130,6 @@ interface WhereScope {
 const EXACT_SCOPE: WhereScope = { polarity: 1 };
 
 const AGGREGATES = new Set(['_count', '_min', '_max', '_avg', '_sum']);
-
-/** Update operations Prisma has besides `set`: each would compute on the stored ciphertext. */
-const FIELD_UPDATE_OPERATIONS = new Set(['increment', 'decrement', 'multiply', 'divide', 'push', 'unset']);
 
 /**
  * Copies `args` of `operation` on `model`, collects every encrypted field it writes and checks every

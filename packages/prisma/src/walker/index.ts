@@ -8,4 +8,3 @@ export { planArgs, type ArgsPlan, type PlanOptions, type UniqueLookup, type Writ
 export { collectReadTargets, type ReadTarget } from './result-walker';
 export { checkFilter, checkFieldFilter, refuseEncrypted } from './filter-policy';
 export { copyPlain, isPlainObject, setAtPath, type Path } from './plain-data';
-export { refuseForbiddenKeys, toOneFilterShape, toOneUpdateShape, fluentResultReadings } from './query-grammar';

@@ -18,10 +18,12 @@ import type { ModelScheme } from '../field-map';
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** The operations of a scalar field in update data (`{ set }`, `{ increment }`...). */
-const SCALAR_UPDATE_OPERATIONS: ReadonlySet<string> = new Set(['set', 'increment', 'decrement', 'multiply', 'divide', 'push', 'unset']);
+/** Update operations Prisma has besides `set`: each would compute on the stored ciphertext. */
+export const FIELD_UPDATE_OPERATIONS: ReadonlySet<string> = new Set(['increment', 'decrement', 'multiply', 'divide', 'push', 'unset']);
+const SCALAR_UPDATE_OPERATIONS: ReadonlySet<string> = new Set(['set', ...FIELD_UPDATE_OPERATIONS]);
 
 /** The operations under a relation field in create/update data. */
-export const NESTED_WRITE_OPERATIONS: ReadonlySet<string> = new Set([
+const NESTED_WRITE_OPERATIONS: ReadonlySet<string> = new Set([
   'create', 'createMany', 'connect', 'connectOrCreate', 'set', 'disconnect', 'delete', 'update', 'updateMany', 'deleteMany', 'upsert',
 ]);
 
