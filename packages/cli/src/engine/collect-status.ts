@@ -4,7 +4,7 @@
  * for a field with a blind index, how many entries are empty and under which index key version.
  * Reads only; parses headers only; makes no KMS call (the current key comes from the configuration).
  */
-import { parseIndexValue } from '@prisma-kms/field-crypto';
+import { parseIndexValue, type StoredValue } from '@prisma-kms/field-crypto';
 import type { MigrationCipher, RawSqlClient } from '../config/define-config';
 import type { Dialect } from '../sql/dialect';
 import { runPipeline } from './batch-pipeline';
@@ -111,7 +111,16 @@ export interface StatusOptions {
  */
 export async function collectStatus(targets: readonly TableTarget[], options: StatusOptions): Promise<StatusReport> {
   const currentKey = options.cipher.configuredWrappingKey() ?? null;
-  const inspect = (value: string) => options.cipher.inspect(value);
+  // The classifier and the per-scope count both read a value's header: the second asks for the value just parsed.
+  let lastValue: string | undefined;
+  let lastStored: StoredValue | undefined;
+  const inspect = (value: string): StoredValue => {
+    if (value !== lastValue || lastStored === undefined) {
+      lastStored = options.cipher.inspect(value);
+      lastValue = value;
+    }
+    return lastStored;
+  };
   const unscoped = valueClassifier(inspect, currentKey);
   const keys = options.keys;
   const fields: FieldStatus[] = [];

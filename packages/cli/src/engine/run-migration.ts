@@ -225,6 +225,12 @@ async function migrateTable(
 ): Promise<TableMigrationResult> {
   const { db, dialect, command } = options;
   const key = await keyColumns(db, dialect.provider, target);
+  const scan = (phase: ScanPhase): Promise<TableScan> => scanTable(target, options, classify, key, phase, scoping);
+  if (options.dryRun) {
+    const dry = await scan({ label: command, write: false, full: options.full ?? false, checkpoint: null });
+    return tableResult(target, dry, dry.remaining, false, false);
+  }
+  // Only a run that writes keeps a checkpoint: a dry run needs no identity (one query and a digest saved).
   const identity: CheckpointIdentity = {
     command,
     model: target.model,
@@ -237,11 +243,6 @@ async function migrateTable(
     database: await databaseIdentity(db, dialect.provider, target.table),
     configDigest: configDigest(target, options.cipher.configuredWrappingKey()),
   };
-  const scan = (phase: ScanPhase): Promise<TableScan> => scanTable(target, options, classify, key, phase, scoping);
-  if (options.dryRun) {
-    const dry = await scan({ label: command, write: false, full: options.full ?? false, checkpoint: null });
-    return tableResult(target, dry, dry.remaining, false, false);
-  }
   const checkpoints = options.checkpoints;
   // Once this run changes these fields, another command's checkpoint on them no longer tells the truth.
   checkpoints?.invalidateOthers(identity);

@@ -52,6 +52,3 @@ export function scopeKeyIndex(versions: readonly KeyVersionInfo[], keyName: stri
     currentId: (scope) => current.get(scope),
   };
 }
-
-/** An index that knows no key version: what a run without a key store sees. */
-export const EMPTY_SCOPE_KEY_INDEX: ScopeKeyIndex = scopeKeyIndex([]);

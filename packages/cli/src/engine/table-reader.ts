@@ -72,7 +72,9 @@ export async function* readTable(db: RawSqlClient, target: TableTarget, options:
     if (raw.length === 0) return;
     const all = raw.map((record) => {
       const row = toReadRow(record, options.key.length, target.encrypted.length, options.withIndexes ? indexAt : undefined);
-      if (scopeAt >= 0) return { ...row, scope: scopeText(record[`c${scopeAt}`]) };
+      // The scope as the data plane uses it: a String as it is, an Int or BigInt as its decimal string; NULL
+      // (a legacy row) as null: such a row has no scope, and its values are reported, never written.
+      if (scopeAt >= 0) return { ...row, scope: asStoredString(record[`c${scopeAt}`]) };
       return fixedScope === undefined ? row : { ...row, scope: fixedScope };
     });
     const lastKey = all[all.length - 1]!.key;
@@ -105,18 +107,6 @@ function toReadRow(record: Record<string, unknown>, keyCount: number, columnCoun
   for (let i = 0; i < columnCount; i++) values.push(asStoredString(record[`c${i}`]));
   if (!indexAt) return { key, values };
   return { key, values, indexes: indexAt.map((at) => (at < 0 ? null : asStoredString(record[`c${at}`]))) };
-}
-
-/**
- * A scope column's value as the scope string the data plane uses: a String as it is, an Int or BigInt as
- * its decimal string; NULL (the generator requires the field, but a legacy row may hold one) as null:
- * such a row has no scope, and its values are reported, never written under the application's key.
- */
-function scopeText(value: unknown): string | null {
-  if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return value;
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-  return String(value);
 }
 
 /** Encrypted columns are `String`; a driver may hand back a Buffer for a binary collation. */
