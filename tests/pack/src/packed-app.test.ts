@@ -6,32 +6,24 @@
  * code under tsx and compiled by tsc for plain node, then a move to a new KMS key (`keys rewrap` of the
  * key store's rows and the index keys) and the old key's retirement (DisableKey).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import { startKmsLocal, type KmsLocal } from '@prisma-kms/kms-local';
-import { installDependencies, writeApp, type ModuleSystem } from './harness/fresh-apps';
-import { packPublishedPackages, WORKSPACE_ROOT } from './harness/pack-workspace';
-import { createPostgresDatabase, type PostgresDatabase } from './harness/postgres-database';
+import type { ModuleSystem } from './harness/fresh-apps';
+import { setUpPackedApps, type PackedApps } from './harness/packed-apps';
+import { WORKSPACE_ROOT } from './harness/pack-workspace';
 import { readmeFiles } from './harness/readme-files';
-import { runCommand, runOrThrow } from './harness/run-command';
-import { schemaEngineEnv } from './harness/schema-engine-env';
+import { runCommand } from './harness/run-command';
 
 const SEEDED_USERS = 300;
 const README_FILES = readmeFiles(readFileSync(join(WORKSPACE_ROOT, 'README.md'), 'utf8'));
 
-let root: string;
-let kms: KmsLocal;
-let db: PostgresDatabase;
-const apps = new Map<ModuleSystem, string>();
-/** The environment a deployment gives the app and the CLI; the test changes keys in it as an operator would. */
-const env: NodeJS.ProcessEnv = {};
+let packed: PackedApps;
 /** The KMS key the app starts with, retired at the end. */
 let oldKey: string | undefined;
 
-const bin = (name: string) => join(root, 'node_modules', '.bin', name);
-const inApp = (moduleSystem: ModuleSystem, file: string, args: readonly string[]) => runOrThrow(file, args, { cwd: apps.get(moduleSystem)!, env });
+const bin = (name: string) => packed.bin(name);
+const inApp = (moduleSystem: ModuleSystem, file: string, args: readonly string[]) => packed.inApp(moduleSystem, file, args);
 const cli = (...args: string[]) => inApp('module', bin('prisma-kms'), args);
 const cliJson = async <T>(...args: string[]) => JSON.parse((await cli(...args, '--json')).stdout) as T;
 
@@ -39,30 +31,9 @@ const cliJson = async <T>(...args: string[]) => JSON.parse((await cli(...args, '
 interface FieldStatus { field: string; plaintext: number; current: number; otherKeys: number }
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'prisma-kms-pack-'));
-  const tarballs = await packPublishedPackages(join(root, 'tarballs'));
-  await installDependencies(root, tarballs);
-  for (const moduleSystem of ['commonjs', 'module'] as const) apps.set(moduleSystem, writeApp(root, moduleSystem, README_FILES));
-
-  kms = await startKmsLocal({ quiet: true });
-  db = await createPostgresDatabase();
-  Object.assign(env, {
-    // npx and npm scripts put node_modules/.bin on PATH; Prisma finds `prisma-kms-generator` there.
-    PATH: [join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter),
-    HOME: process.env.HOME,
-    DATABASE_URL: db.url,
-    KMS_KEY_ARN: (await kms.createKey({ alias: 'alias/app-data' })).arn,
-    AWS_ENDPOINT_URL_KMS: kms.endpoint,
-    AWS_REGION: kms.region,
-    AWS_ACCESS_KEY_ID: 'AKIAPACKTEST',
-    AWS_SECRET_ACCESS_KEY: 'unused-by-kms-local',
-    PRISMA_HIDE_UPDATE_MESSAGE: '1',
-    ...(await schemaEngineEnv()), // the repository's dev-only engine where the native one could not be downloaded
-  });
-  for (const moduleSystem of apps.keys()) await inApp(moduleSystem, bin('prisma'), ['generate']);
-  await inApp('module', bin('prisma'), ['db', 'push']);
+  packed = await setUpPackedApps('prisma-kms-pack-', README_FILES);
   // The existing application's data, in plaintext.
-  await db.query(
+  await packed.db.query(
     `INSERT INTO users (name, email, phone) SELECT 'User ' || i, 'user' || i || '@example.com', CASE WHEN i % 3 = 0 THEN NULL ELSE '+1 555 ' || i END
      FROM generate_series(1, ${SEEDED_USERS}) AS i`,
   );
@@ -74,34 +45,32 @@ function isCompact(stored: string): boolean {
 }
 
 async function countUsers(): Promise<number> {
-  const [row] = await db.query<{ n: string }>('SELECT count(*) AS n FROM users');
+  const [row] = await packed.db.query<{ n: string }>('SELECT count(*) AS n FROM users');
   return Number(row!.n);
 }
 
 afterAll(async () => {
-  await db?.drop();
-  await kms?.close();
-  if (root) rmSync(root, { recursive: true, force: true });
+  await packed?.close();
 });
 
 describe('the packed CLI on an existing plaintext table', () => {
   it('keys create makes the key store\'s first version; status counts the plaintext; keys create-index-key makes the index key the app reads from PRISMA_KMS_INDEX_KEYS', async () => {
     expect(await cliJson<{ keyName: string; version: number; status: string }>('keys', 'create')).toMatchObject({ keyName: 'default', version: 1, status: 'active' });
-    const [keyRows] = await db.query<{ n: string }>('SELECT count(*) AS n FROM prisma_kms_keys');
+    const [keyRows] = await packed.db.query<{ n: string }>('SELECT count(*) AS n FROM prisma_kms_keys');
     expect(keyRows?.n).toBe('1');
     const fields = (await cliJson<{ fields: FieldStatus[] }>('status')).fields;
     expect(fields.find((f) => f.field === 'name')).toMatchObject({ plaintext: SEEDED_USERS, current: 0, otherKeys: 0 });
-    env.PRISMA_KMS_INDEX_KEYS = (await cli('keys', 'create-index-key', '--version', '1')).stdout.trim();
-    expect(env.PRISMA_KMS_INDEX_KEYS).toMatch(/^[A-Za-z0-9+/=]{100,}$/);
+    packed.env.PRISMA_KMS_INDEX_KEYS = (await cli('keys', 'create-index-key', '--version', '1')).stdout.trim();
+    expect(packed.env.PRISMA_KMS_INDEX_KEYS).toMatch(/^[A-Za-z0-9+/=]{100,}$/);
   });
 
   it('encrypt leaves no plaintext, writes compact values and fills the blind index; verify decrypts every value', async () => {
     await cli('encrypt');
-    const [row] = await db.query<{ plain: string; unindexed: string }>(
+    const [row] = await packed.db.query<{ plain: string; unindexed: string }>(
       "SELECT count(*) FILTER (WHERE name LIKE 'User %') AS plain, count(*) FILTER (WHERE email_hash IS NULL) AS unindexed FROM users",
     );
     expect(row).toEqual({ plain: '0', unindexed: '0' });
-    const names = await db.query<{ name: string }>('SELECT name FROM users');
+    const names = await packed.db.query<{ name: string }>('SELECT name FROM users');
     expect(names.filter(({ name }) => !isCompact(name))).toEqual([]);
     expect((await cli('verify')).status).toBe(0);
   });
@@ -123,7 +92,7 @@ describe.each([
     }
     const result = JSON.parse(out.trim().split('\n').pop()!) as { created: number; users: number; found: string };
     expect(result).toEqual({ created: expect.any(Number), users: await countUsers(), found: 'Ada' });
-    const [stored] = await db.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [result.created]);
+    const [stored] = await packed.db.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [result.created]);
     expect(isCompact(stored!.name)).toBe(true);
     expect(stored!.name).toHaveLength(48); // 'Ada': 3 bytes + 33 of format byte, key-version id, IV and tag, in base64
   });
@@ -133,17 +102,17 @@ describe('moving to a new KMS key and retiring the old one, as the README says',
   let indexKeyFile: string;
 
   it('keys rewrap re-wraps the key store\'s rows and the index keys under the new key; verify with the new key alone passes', async () => {
-    oldKey = env.KMS_KEY_ARN;
-    env.KMS_PREVIOUS_KEY_ARNS = oldKey;
-    env.KMS_KEY_ARN = (await kms.createKey()).arn;
-    const keyRowsBefore = await db.query<{ id: string; material: string }>('SELECT id, material FROM prisma_kms_keys');
+    oldKey = packed.env.KMS_KEY_ARN;
+    packed.env.KMS_PREVIOUS_KEY_ARNS = oldKey;
+    packed.env.KMS_KEY_ARN = (await packed.kms.createKey()).arn;
+    const keyRowsBefore = await packed.db.query<{ id: string; material: string }>('SELECT id, material FROM prisma_kms_keys');
     // The index keys live in an environment variable, as the README keeps them: through a file, as the README says.
-    indexKeyFile = join(apps.get('module')!, 'index-keys');
-    writeFileSync(indexKeyFile, `${env.PRISMA_KMS_INDEX_KEYS}\n`, { mode: 0o600 });
+    indexKeyFile = join(packed.apps.get('module')!, 'index-keys');
+    writeFileSync(indexKeyFile, `${packed.env.PRISMA_KMS_INDEX_KEYS}\n`, { mode: 0o600 });
     const rewrap = await cli('keys', 'rewrap', '--file', indexKeyFile);
     expect(rewrap.status).toBe(0);
     expect(rewrap.stderr).toContain('1 key-store rows re-wrapped in key store "app"');
-    const keyRowsAfter = await db.query<{ id: string; material: string }>('SELECT id, material FROM prisma_kms_keys');
+    const keyRowsAfter = await packed.db.query<{ id: string; material: string }>('SELECT id, material FROM prisma_kms_keys');
     expect(keyRowsAfter.map((r) => r.id)).toEqual(keyRowsBefore.map((r) => r.id));
     expect(keyRowsAfter[0]?.material).not.toBe(keyRowsBefore[0]?.material);
     // compact values keep their key version: nothing to re-encrypt
@@ -155,14 +124,14 @@ describe('moving to a new KMS key and retiring the old one, as the README says',
   it('with the old key disabled, the CLI and the app still work', async () => {
     const wrapping = await cliJson<{ wrappingKeysInUse: Array<{ key: string }> }>('status', '--index-keys', indexKeyFile);
     expect(JSON.stringify(wrapping.wrappingKeysInUse)).not.toContain(oldKey);
-    env.PRISMA_KMS_INDEX_KEYS = readFileSync(indexKeyFile, 'utf8').trim();
-    delete env.KMS_PREVIOUS_KEY_ARNS;
-    const kmsClient = new KMSClient({ ...kms.clientConfig(), maxAttempts: 1 });
+    packed.env.PRISMA_KMS_INDEX_KEYS = readFileSync(indexKeyFile, 'utf8').trim();
+    delete packed.env.KMS_PREVIOUS_KEY_ARNS;
+    const kmsClient = new KMSClient({ ...packed.kms.clientConfig(), maxAttempts: 1 });
     await kmsClient.send(new DisableKeyCommand({ KeyId: oldKey }));
     expect((await cli('verify')).status).toBe(0);
     const out = (await inApp('module', bin('tsx'), ['main.ts'])).stdout;
     expect(JSON.parse(out.trim().split('\n').pop()!)).toMatchObject({ users: await countUsers(), found: 'Ada' });
-    expect((await runCommand(bin('prisma-kms'), ['status'], { cwd: apps.get('module')!, env })).status).toBe(0);
+    expect((await runCommand(bin('prisma-kms'), ['status'], { cwd: packed.apps.get('module')!, env: packed.env })).status).toBe(0);
   });
 });
 

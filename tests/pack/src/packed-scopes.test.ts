@@ -5,15 +5,10 @@
  * that the published packages carry key scopes (generator, extension, key store, shredding) as a user
  * installs them, not only inside the workspace.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join, relative } from 'node:path';
-import { startKmsLocal, type KmsLocal } from '@prisma-kms/kms-local';
-import { installDependencies, writeApp, type ModuleSystem } from './harness/fresh-apps';
-import { packPublishedPackages } from './harness/pack-workspace';
-import { createPostgresDatabase, type PostgresDatabase } from './harness/postgres-database';
-import { runOrThrow } from './harness/run-command';
-import { schemaEngineEnv } from './harness/schema-engine-env';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import type { ModuleSystem } from './harness/fresh-apps';
+import { setUpPackedApps, type PackedApps } from './harness/packed-apps';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'scoped-app');
 
@@ -27,41 +22,16 @@ function fixtureFiles(dir = FIXTURE, files = new Map<string, string>()): Map<str
   return files;
 }
 
-let root: string;
-let kms: KmsLocal;
-let db: PostgresDatabase;
-const apps = new Map<ModuleSystem, string>();
-const env: NodeJS.ProcessEnv = {};
-const bin = (name: string) => join(root, 'node_modules', '.bin', name);
-const inApp = (moduleSystem: ModuleSystem, file: string, args: readonly string[]) => runOrThrow(file, args, { cwd: apps.get(moduleSystem)!, env });
+let packed: PackedApps;
+const bin = (name: string) => packed.bin(name);
+const inApp = (moduleSystem: ModuleSystem, file: string, args: readonly string[]) => packed.inApp(moduleSystem, file, args);
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'prisma-kms-pack-scopes-'));
-  const tarballs = await packPublishedPackages(join(root, 'tarballs'));
-  await installDependencies(root, tarballs);
-  for (const moduleSystem of ['commonjs', 'module'] as const) apps.set(moduleSystem, writeApp(root, moduleSystem, fixtureFiles()));
-  kms = await startKmsLocal({ quiet: true });
-  db = await createPostgresDatabase();
-  Object.assign(env, {
-    PATH: [join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter),
-    HOME: process.env.HOME,
-    DATABASE_URL: db.url,
-    KMS_KEY_ARN: (await kms.createKey({ alias: 'alias/app-data' })).arn,
-    AWS_ENDPOINT_URL_KMS: kms.endpoint,
-    AWS_REGION: kms.region,
-    AWS_ACCESS_KEY_ID: 'AKIAPACKTEST',
-    AWS_SECRET_ACCESS_KEY: 'unused-by-kms-local',
-    PRISMA_HIDE_UPDATE_MESSAGE: '1',
-    ...(await schemaEngineEnv()),
-  });
-  for (const moduleSystem of apps.keys()) await inApp(moduleSystem, bin('prisma'), ['generate']);
-  await inApp('module', bin('prisma'), ['db', 'push']);
+  packed = await setUpPackedApps('prisma-kms-pack-scopes-', fixtureFiles());
 }, 900_000);
 
 afterAll(async () => {
-  await db?.drop();
-  await kms?.close();
-  if (root) rmSync(root, { recursive: true, force: true });
+  await packed?.close();
 });
 
 interface ScopedRun {
@@ -97,7 +67,7 @@ describe.each([
       afterShred: ['Ada Lovelace', null],
     });
     // At rest: compact values, each under a key version of its own tenant's scope.
-    const rows = await db.query<{ tenant_id: string; name: string; scope: string; status: string }>(
+    const rows = await packed.db.query<{ tenant_id: string; name: string; scope: string; status: string }>(
       `SELECT m.tenant_id, m.name, k.scope, k.status FROM members m
        JOIN prisma_kms_keys k ON k.key_store = 'app' AND k.purpose = 'field' AND k.scope = m.tenant_id
        WHERE m.tenant_id = ANY($1) ORDER BY m.id`,
