@@ -28,7 +28,7 @@ import { formatShard, shardsInSql, type ShardSpec } from './shard';
 import { keyColumns, queryRows } from './sql-runner';
 import { DEFAULT_LOCK_TIMEOUT_MS, writeBatch } from './batch-write';
 import { UNIQUE_CONFLICT_FAILURE, writeIsolatingConflicts } from './unique-violation';
-import { DEFAULT_RETRY_POLICY, withRetry, type RetryNotice, type RetryPolicy } from './transient-retry';
+import { DEFAULT_RETRY_POLICY, withRetry, type Retrying, type RetryNotice, type RetryPolicy } from './transient-retry';
 import { readTable } from './table-reader';
 import type { TableTarget } from './table-target';
 import { inThreadCrypto, type BatchCrypto } from './batch-crypto';
@@ -224,7 +224,11 @@ async function migrateTable(
   scoping: TableScoping | undefined,
 ): Promise<TableMigrationResult> {
   const { db, dialect, command } = options;
-  const key = await keyColumns(db, dialect.provider, target);
+  // Every statement of a table's run survives a failover, not only the batches: a connection killed
+  // during the final check's count must not turn a finished run into an error.
+  const policy = options.retry ?? DEFAULT_RETRY_POLICY;
+  const retrying: Retrying = (run, what) => withRetry(run, what, policy, (notice) => options.onRetry?.({ ...notice, model: target.model }));
+  const key = await retrying(() => keyColumns(db, dialect.provider, target), `reading the column types of table "${target.table}"`);
   const scan = (phase: ScanPhase): Promise<TableScan> => scanTable(target, options, classify, key, phase, scoping);
   if (options.dryRun) {
     const dry = await scan({ label: command, write: false, full: options.full ?? false, checkpoint: null });
@@ -240,7 +244,7 @@ async function migrateTable(
     ...(command === 'rotate' ? { targetKey: scoping ? scoping.checkpointLabel : currentKeyLabel } : {}),
     ...(command === 'encrypt' && scoping ? { targetKey: scoping.checkpointLabel } : {}),
     ...(command === 'reindex' ? { targetKey: `index-key-v${options.blindIndexer!.currentVersion}${options.full ? '-full' : ''}` } : {}),
-    database: await databaseIdentity(db, dialect.provider, target.table),
+    database: await retrying(() => databaseIdentity(db, dialect.provider, target.table), `identifying the database of table "${target.table}"`),
     configDigest: configDigest(target, options.cipher.configuredWrappingKey()),
   };
   const checkpoints = options.checkpoints;
@@ -330,23 +334,25 @@ async function scanTable(
   scoping: TableScoping | undefined,
 ): Promise<TableScan> {
   const { db, dialect, command } = options;
-  // read at the start of every scan, so the final check judges with the key store as it is then
-  const scopeKeys = scoping ? await ScopeKeys.load(() => options.scopes!.readKeys()) : undefined;
-  const classify = scopeKeys && scoping ? scopeKeys.classifier((value) => options.cipher.inspect(value), scoping.foreign) : unscopedClassify;
-  const crypto = options.crypto ?? inThreadCrypto(options.cipher);
-  const resume = phase.checkpoint?.resume ?? null;
-  const total = await countRows(db, dialect, target, key, options.shard);
-
-  const tracker = new CompletionTracker<readonly unknown[]>();
-  const scannedBefore = resume?.rowsScanned ?? 0;
   const counters = { scanned: 0, planned: 0, written: 0, skipped: 0, failed: 0, retries: 0 };
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
-  const retrying = <T>(run: () => Promise<T>, what: string): Promise<T> =>
+  // set once the table is counted; a retry before that (of the count itself) reports no progress
+  let report = (): void => undefined;
+  const retrying: Retrying = (run, what) =>
     withRetry(run, what, policy, (notice) => {
       counters.retries++;
       options.onRetry?.({ ...notice, model: target.model });
       report();
     });
+  // read at the start of every scan, so the final check judges with the key store as it is then
+  const scopeKeys = scoping ? await ScopeKeys.load(() => retrying(() => options.scopes!.readKeys(), 'reading the key store')) : undefined;
+  const classify = scopeKeys && scoping ? scopeKeys.classifier((value) => options.cipher.inspect(value), scoping.foreign) : unscopedClassify;
+  const crypto = options.crypto ?? inThreadCrypto(options.cipher);
+  const resume = phase.checkpoint?.resume ?? null;
+  const total = await countRows(db, dialect, target, key, options.shard, retrying);
+
+  const tracker = new CompletionTracker<readonly unknown[]>();
+  const scannedBefore = resume?.rowsScanned ?? 0;
   const remainingByColumn = target.encrypted.map(() => 0);
   const failures: ValueFailure[] = [];
   // Per column, once per table: the hot path below runs for every value of a million-row table.
@@ -406,7 +412,7 @@ async function scanTable(
     return (column, plaintext, scope) => entries.get(slot(scope!, column, plaintext))!;
   };
 
-  const report = (): void => {
+  report = (): void => {
     const scanned = scannedBefore + counters.scanned;
     options.onProgress?.({
       command: phase.label,
@@ -555,13 +561,11 @@ export async function countRows(
   target: TableTarget,
   key: readonly KeyColumn[],
   shard: ShardSpec | undefined,
+  retry: Retrying = (run) => run(),
 ): Promise<number> {
   const inSql = shard !== undefined && shardsInSql(target.primaryKey);
-  const rows = await queryRows<{ n: unknown }>(
-    db,
-    dialect.countRows({ table: target.table, key, ...(inSql ? { shard } : {}) }),
-    `counting rows of table "${target.table}"`,
-  );
+  const what = `counting rows of table "${target.table}"`;
+  const rows = await retry(() => queryRows<{ n: unknown }>(db, dialect.countRows({ table: target.table, key, ...(inSql ? { shard } : {}) }), what), what);
   const n = Number(rows[0]?.n ?? 0);
   return shard && !inSql ? Math.ceil(n / shard.count) : n;
 }

@@ -8,6 +8,7 @@ import type { ReadRow } from './plan-batch';
 import { shardOfKey, shardsInSql, type ShardSpec } from './shard';
 import { queryRows } from './sql-runner';
 import type { TableTarget } from './table-target';
+import type { Retrying } from './transient-retry';
 
 /** One batch as read. `rows` holds only this shard's rows; `scanned` counts every row read. */
 export interface TableBatch {
@@ -39,7 +40,7 @@ export interface ReadOptions {
    */
   readonly scope?: RowScope;
   /** Wraps each batch read (the engine retries transient database errors there). */
-  readonly retry?: <T>(run: () => Promise<T>, what: string) => Promise<T>;
+  readonly retry?: Retrying;
 }
 
 /** Where a scoped run takes each row's key scope from. */

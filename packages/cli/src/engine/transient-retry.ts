@@ -23,6 +23,9 @@ export interface RetryNotice {
   readonly delayMs: number;
 }
 
+/** A statement runner that retries transient failures (a {@link withRetry} with its policy and notices bound). */
+export type Retrying = <T>(run: () => Promise<T>, what: string) => Promise<T>;
+
 /**
  * `run()`, retried while it fails transiently and attempts are left; the last error otherwise.
  *

@@ -4,6 +4,8 @@
  * driver pools then emit an `error` event; the real bin must not crash on it. The batch that lost its
  * connection is retried, and the run finishes with exit 0 and every value encrypted.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { openRawConnection, type RawConnection } from '../harness';
 import { CliFixture, expectedUsers, finished, isCiphertext } from './cli-test-kit';
 
@@ -67,6 +69,25 @@ describe.each<'postgresql' | 'mysql'>(['postgresql', 'mysql'])('terminated datab
     expect({ status, signal, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, signal: null, stderr: '' });
     expect(stderr).toMatch(/retry 1 in \d+ ms/);
     expect(stdout).toMatch(/\d+ batch statements retried \(transient database errors\)/);
+    expect(await fx.decryptedUsers()).toEqual(expectedUsers(ROWS));
+  }, 180_000);
+
+  it('connections killed during the final check (its count and its reads) are retried too: exit 0, every value correct', async () => {
+    const spared = [await connectionId(provider, killer), await connectionId(provider, fx.db.raw)];
+    const checkpoint = join(fx.dir, '.prisma-kms', 'checkpoint-encrypt-User.json');
+    const child = fx.spawnBin(['encrypt', '--model', 'User', '--batch-size', '20', '--concurrency', '2']);
+    const result = finished(child);
+    // the pass deletes its checkpoint when it reaches the end of the table, right before the final check
+    while (!existsSync(checkpoint) && child.exitCode === null) await sleep(5);
+    while (existsSync(checkpoint) && child.exitCode === null) await sleep(2);
+    let killed = 0;
+    for (let kills = 0; kills < 40 && child.exitCode === null; kills++) {
+      killed += await killCliConnections(provider, killer, spared);
+      await sleep(10);
+    }
+    const { status, signal, stderr } = await result;
+    expect(killed).toBeGreaterThan(0);
+    expect({ status, signal, stderr: status === 0 ? '' : stderr }).toEqual({ status: 0, signal: null, stderr: '' });
     expect(await fx.decryptedUsers()).toEqual(expectedUsers(ROWS));
   }, 180_000);
 });
