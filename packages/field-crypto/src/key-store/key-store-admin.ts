@@ -70,7 +70,10 @@ export interface KeyStoreAdmin {
    * KEY_SCOPE_SHREDDED when every version of the key is shredded.
    */
   rotate(request?: CreateKeyRequest): Promise<KeyVersionInfo>;
-  /** Marks a version retired: its values can no longer be read. Re-encrypt them first. */
+  /**
+   * Marks a version retired: its values can no longer be read. Re-encrypt them first. Running processes
+   * stop using it within the status interval for a scope's key (`cache.statusTtlMs`), the TTL for the application's.
+   */
   retire(id: number): Promise<void>;
   /** Marks a retired version active again. A shredded version is refused (KEY_SCOPE_SHREDDED). */
   activate(id: number): Promise<void>;
