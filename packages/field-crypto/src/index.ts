@@ -50,6 +50,7 @@ export {
   type KeyStatus,
   type KeySelector,
   type KeyCacheLimits,
+  type KeyStoreCacheLimits,
   type KeyStoreErrorOptions,
 } from './key-store';
 export { COMPACT_FORMAT_BYTE, COMPACT_OVERHEAD_BYTES } from './compact';

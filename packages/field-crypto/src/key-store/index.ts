@@ -1,5 +1,5 @@
 /** The key store: key versions in the application's database, wrapped by the user's keyring. */
-export { createKeyStore, DEFAULT_KEY_CACHE_LIMITS, type KeyStore, type KeyStoreOptions, type KeyStoreStats, type KeyScopeOptions } from './key-store';
+export { createKeyStore, DEFAULT_KEY_CACHE_LIMITS, type KeyStore, type KeyStoreOptions, type KeyStoreStats, type KeyScopeOptions, type KeyStoreCacheLimits } from './key-store';
 export { APPLICATION_SCOPE, MAX_SCOPE_LENGTH, scopeProblem } from './scope';
 export {
   keyStoreAdmin,

@@ -87,6 +87,18 @@ export class KeyCache<K, V extends Destroyable> {
     return true;
   }
 
+  /** The value cached for `key` (expired or not), without loading or touching it; undefined when none is. */
+  peek(key: K): V | undefined {
+    const entry = this.#entries.get(key);
+    return entry?.state === 'ready' ? entry.value : undefined;
+  }
+
+  /** Forgets `key` if it still holds exactly `value` (not a value loaded since), destroying it. */
+  evict(key: K, value: V): void {
+    const entry = this.#entries.get(key);
+    if (entry?.state === 'ready' && entry.value === value) this.#drop(key, entry);
+  }
+
   /** Forgets one key (e.g. after retire), destroying its value. */
   delete(key: K): void {
     const entry = this.#entries.get(key);

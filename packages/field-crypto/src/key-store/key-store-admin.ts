@@ -8,7 +8,7 @@ import { KeyStoreError, KeyStoreErrorReason, isKeyStoreError } from './errors';
 import { unwrapKey } from './key-material';
 import { checkRow, DEFAULT_KEY_NAME, KEY_PURPOSES, type KeyPurpose, type KeyRow, type KeySelector, type KeyStatus } from './key-row';
 import type { KeyStoreStorage } from './key-store-storage';
-import { insertKeyVersion, keyVersionRows, nextVersion, scopeWasShredded } from './key-version-rows';
+import { insertKeyVersion, keyVersionRows, nextVersion, scopeRowsOf, scopeWasShredded } from './key-version-rows';
 import { checkScope, keyringOfScope } from './scope';
 
 /** A key version as `list` shows it: everything but the key material. */
@@ -70,14 +70,18 @@ export interface KeyStoreAdmin {
    * KEY_SCOPE_SHREDDED when every version of the key is shredded.
    */
   rotate(request?: CreateKeyRequest): Promise<KeyVersionInfo>;
-  /** Marks a version retired: its values can no longer be read. Re-encrypt them first. */
+  /**
+   * Marks a version retired: its values can no longer be read. Re-encrypt them first. Running processes
+   * stop using it within the status interval for a scope's key (`cache.statusTtlMs`), the TTL for the application's.
+   */
   retire(id: number): Promise<void>;
   /** Marks a retired version active again. A shredded version is refused (KEY_SCOPE_SHREDDED). */
   activate(id: number): Promise<void>;
   /**
    * Crypto-shreds a scope: every row of it (field and blind-index keys, every version) becomes a
-   * tombstone in one atomic storage call. Its values can never be decrypted again, anywhere, once the
-   * processes' key caches expire (TTL); other scopes are untouched. `dryRun` lists what would be destroyed
+   * tombstone in one atomic storage call. Its values can never be decrypted again, anywhere: running
+   * processes stop using their cached keys of the scope within the key store's status interval
+   * (`cache.statusTtlMs`, 30 s by default); other scopes are untouched. `dryRun` lists what would be destroyed
    * and changes nothing. INVALID_SCOPE for `''` (the application's key is never shredded).
    *
    * @example
@@ -168,7 +172,7 @@ export function keyStoreAdmin(options: KeyStoreAdminOptions): KeyStoreAdmin {
 
   async function shred(scopeArg: string, { dryRun = false }: { readonly dryRun?: boolean } = {}): Promise<ShredResult> {
     const scope = checkScope(scopeArg, { allowApplication: false });
-    const rowsOfScope = async () => (storage.scopeRows ? storage.scopeRows(name, scope) : (await storage.list(name)).filter((r) => r.scope === scope));
+    const rowsOfScope = () => scopeRowsOf(storage, name, scope);
     const before = await rowsOfScope();
     const live = before.filter((r) => r.status !== 'shredded').map(info).sort(byKeyThenVersion);
     if (dryRun) return { scope, rows: live };

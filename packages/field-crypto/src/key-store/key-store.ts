@@ -7,7 +7,9 @@
  * (value -> key-version id -> row -> scope), so a query across scopes works. A scope's rows are wrapped and
  * unwrapped by `scopeKeyring(scope)` when it returns a keyring (BYOK), else by the store's keyring, and by
  * nothing else. The application's key is only ever created by the control plane (./key-store-admin.ts);
- * a scope's keys too, unless `scopes.createKeys` is `'on-first-write'`.
+ * a scope's keys too, unless `scopes.createKeys` is `'on-first-write'`. A scope's cached keys are used for
+ * at most `cache.statusTtlMs` after their rows were last read as active (./scope-status.ts): a shred or a
+ * retire reaches every process within that interval, not the TTL.
  */
 import { KeyringNode } from '@aws-crypto/client-node';
 import { isKeyVersionId } from '../compact/compact-layout';
@@ -17,14 +19,29 @@ import { KeyCache, type KeyCacheLimits } from './key-cache';
 import { unwrapKey } from './key-material';
 import { checkRow, DEFAULT_KEY_NAME, type KeyRow } from './key-row';
 import type { KeyStoreStorage } from './key-store-storage';
-import { insertKeyVersion, keyVersionRows, latestActiveOf, nextVersion, scopeKeyView, scopeWasShredded, type KeyIdentity } from './key-version-rows';
+import { insertKeyVersion, keyVersionRows, latestActiveOf, nextVersion, scopeKeyView, scopeRowsOf, scopeWasShredded, type KeyIdentity } from './key-version-rows';
 import { LoadedKeyVersion } from './key-version';
 import { APPLICATION_SCOPE, checkScope, keyringOfScope } from './scope';
 import { KeyStoreError, KeyStoreErrorReason, isKeyStoreError } from './errors';
 import { KeyringCallLimiter } from './keyring-call-limiter';
+import { ScopeStatusChecks, scopeStatusOf, type StatusStamped } from './scope-status';
 
-/** Defaults: 10 minutes, 1,000 key versions, failed lookups remembered for 5 seconds. */
-export const DEFAULT_KEY_CACHE_LIMITS: KeyCacheLimits = Object.freeze({ ttlMs: 10 * 60_000, maxEntries: 1000, negativeTtlMs: 5_000 });
+/** The key store's cache limits: the key cache's, and how stale a scope key's status may be. */
+export interface KeyStoreCacheLimits extends KeyCacheLimits {
+  /**
+   * The status interval of scope keys. A cached key version, write pointer or blind indexer of a scope
+   * (not the application's key) whose rows were last read as active longer ago than this is not used
+   * before one read of the scope's rows (`storage.scopeRows`; shared by every caller of the scope, never
+   * a KMS call). If the rows are no longer active it is dropped (zeroed): a write then fails with
+   * KEY_SCOPE_SHREDDED (or NO_ACTIVE_KEY, or uses the next active version, after a retire) and a read
+   * meets the tombstone. So a shred reaches every process within this interval (plus one storage read),
+   * at a cost of at most one storage read per scope in use per interval. `0` checks before every use.
+   */
+  readonly statusTtlMs: number;
+}
+
+/** Defaults: 10 minutes, 1,000 key versions, failed lookups remembered for 5 seconds, scope status re-read after 30 seconds. */
+export const DEFAULT_KEY_CACHE_LIMITS: KeyStoreCacheLimits = Object.freeze({ ttlMs: 10 * 60_000, maxEntries: 1000, negativeTtlMs: 5_000, statusTtlMs: 30_000 });
 
 /** How scope keys come to exist. */
 export interface KeyScopeOptions {
@@ -48,8 +65,8 @@ export interface KeyStoreOptions {
   readonly keyring: KeyringNode;
   /** The key written with (its newest active version). Default `'default'`. */
   readonly keyName?: string;
-  /** Cache limits; see {@link DEFAULT_KEY_CACHE_LIMITS}. */
-  readonly cache?: Partial<KeyCacheLimits>;
+  /** Cache limits and the scope status interval; see {@link DEFAULT_KEY_CACHE_LIMITS}. */
+  readonly cache?: Partial<KeyStoreCacheLimits>;
   /** Whether scope keys are created on first write. Default `{ createKeys: 'never' }`. */
   readonly scopes?: KeyScopeOptions;
   /**
@@ -64,7 +81,7 @@ export interface KeyStoreOptions {
    * at once; more wait their turn. Default 16. A cold read across many scopes needs one call per scope.
    */
   readonly maxConcurrentKeyringCalls?: number;
-  /** Clock, for tests of the TTL. */
+  /** Clock, for tests of the TTL and the status interval. */
   readonly now?: () => number;
 }
 
@@ -73,8 +90,10 @@ const DEFAULT_MAX_CONCURRENT_KEYRING_CALLS = 16;
 
 /** Counters since the store was created. */
 export interface KeyStoreStats {
-  /** Storage reads (get by id, latest active, versions of a key). */
+  /** Storage reads (get by id, latest active, versions of a key, status reads). */
   readonly storageReads: number;
+  /** Of those, reads of a scope's status (see `cache.statusTtlMs`): at most one per scope in use per interval. */
+  readonly statusReads: number;
   /** Key versions unwrapped by the keyring (KMS Decrypt calls with a KMS keyring). */
   readonly keyUnwraps: number;
   /** Key versions this process created on first write (`scopes.createKeys: 'on-first-write'`). */
@@ -95,8 +114,9 @@ export interface KeyStore {
   readonly keyring: KeyringNode;
   readonly storage: KeyStoreStorage;
   /**
-   * The key version `id`, synchronously when cached; rejects with a KeyStoreError when unknown, retired,
-   * shredded (KEY_SCOPE_SHREDDED, remembered for the TTL) or unreadable (e.g. a revoked BYOK key).
+   * The key version `id`, synchronously when cached (and, for a scope's key, its status read within
+   * `cache.statusTtlMs`); rejects with a KeyStoreError when unknown, retired, shredded (KEY_SCOPE_SHREDDED,
+   * remembered for the TTL) or unreadable (e.g. a revoked BYOK key).
    */
   keyVersion(id: number): LoadedKeyVersion | Promise<LoadedKeyVersion>;
   /**
@@ -160,8 +180,8 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
   if (options.scopeKeyring !== undefined && typeof options.scopeKeyring !== 'function') {
     throw new KeyStoreError(KeyStoreErrorReason.INVALID_INPUT, 'scopeKeyring must be a function (scope) => KeyringNode | undefined');
   }
-  const { ttlMs, maxEntries, negativeTtlMs } = { ...DEFAULT_KEY_CACHE_LIMITS, ...options.cache };
-  const limits: KeyCacheLimits = { ttlMs, maxEntries, negativeTtlMs };
+  const { ttlMs, maxEntries, negativeTtlMs, statusTtlMs } = { ...DEFAULT_KEY_CACHE_LIMITS, ...options.cache };
+  const limits: KeyStoreCacheLimits = { ttlMs, maxEntries, negativeTtlMs, statusTtlMs };
   for (const [name, value] of Object.entries(limits)) {
     if (!Number.isFinite(value) || value < (name === 'maxEntries' ? 1 : 0)) {
       throw new KeyStoreError(KeyStoreErrorReason.INVALID_INPUT, `cache.${name} must be a ${name === 'maxEntries' ? 'positive' : 'non-negative'} number`);
@@ -175,16 +195,20 @@ export function createKeyStore(options: KeyStoreOptions): KeyStore {
 }
 
 /** The pointer to the version written with: nothing to wipe. */
-interface Current {
+interface Current extends StatusStamped {
   readonly id: number;
   destroy(): void;
 }
 
 /** A cached per-scope indexer and the key bytes behind it, zeroed together on eviction. */
-interface ScopeIndexer {
+interface ScopeIndexer extends StatusStamped {
   readonly indexer: BlindIndexer;
+  /** The ids of the index-key rows it was made from: all must still be active for it to be used. */
+  readonly ids: readonly number[];
   destroy(): void;
 }
+
+const pointer = (id: number, seenActiveAt: number): Current => ({ id, seenActiveAt, destroy: () => undefined });
 
 /** Attempts at creating a scope's first key version (another process may win each one, then we use its row). */
 const CREATE_ATTEMPTS = 4;
@@ -202,14 +226,16 @@ class Store implements KeyStore {
   /** Current field-key version per scope. */
   readonly #current: KeyCache<string, Current>;
   readonly #indexers: KeyCache<string, ScopeIndexer>;
-  readonly #stats = { storageReads: 0, keyUnwraps: 0, keysCreated: 0 };
+  readonly #stats = { storageReads: 0, statusReads: 0, keyUnwraps: 0, keysCreated: 0 };
   readonly #keyringCalls: KeyringCallLimiter;
+  readonly #now: () => number;
+  readonly #status: ScopeStatusChecks;
   // Loaders bound once: the cache is asked once per value, and a closure per call costs on that path.
   readonly #loadVersion = (id: number) => this.#load(id);
   readonly #findCurrentVersion = (scope: string) => this.#findCurrent(scope);
   readonly #loadScopeIndexer = (scope: string) => this.#loadIndexer(scope);
 
-  constructor(options: KeyStoreOptions, limits: KeyCacheLimits, createKeys: boolean) {
+  constructor(options: KeyStoreOptions, limits: KeyStoreCacheLimits, createKeys: boolean) {
     this.name = options.name;
     this.keyring = options.keyring;
     this.storage = options.storage;
@@ -218,6 +244,8 @@ class Store implements KeyStore {
     this.#scopeKeyring = options.scopeKeyring;
     this.#keyringCalls = new KeyringCallLimiter(options.maxConcurrentKeyringCalls ?? DEFAULT_MAX_CONCURRENT_KEYRING_CALLS);
     const now = options.now ?? Date.now;
+    this.#now = now;
+    this.#status = new ScopeStatusChecks(limits.statusTtlMs, now, (scope) => this.#readScopeStatus(scope));
     // A shredded key never comes back: remember that for the full TTL (a column of shredded values then
     // costs one storage read per key version per TTL, and no KMS call).
     this.#versions = new KeyCache(limits, { now, finalFailure: isShredded });
@@ -229,19 +257,24 @@ class Store implements KeyStore {
     return { ...this.#stats };
   }
 
+  // The hot path (once per value): a cache hit, and for a scope's key one clock read; the status read and
+  // its closures only when the interval has passed.
   keyVersion(id: number): LoadedKeyVersion | Promise<LoadedKeyVersion> {
-    return this.#versions.get(id, this.#loadVersion);
+    const version = this.#versions.get(id, this.#loadVersion);
+    if (version instanceof Promise || version.scope === APPLICATION_SCOPE || this.#status.isFresh(version)) return version;
+    return this.#afterStatusRead(version.scope, version, () => this.#versions.evict(id, version), () => this.#versions.get(id, this.#loadVersion));
   }
 
   currentKeyVersion(scope: string = APPLICATION_SCOPE): LoadedKeyVersion | Promise<LoadedKeyVersion> {
     const current = this.#current.get(scope, this.#findCurrentVersion);
-    if (current instanceof Promise) return current.then((pointer) => this.keyVersion(pointer.id));
-    return this.keyVersion(current.id);
+    if (current instanceof Promise || scope === APPLICATION_SCOPE || this.#status.isFresh(current)) return this.#versionOf(current);
+    return this.#afterStatusRead(scope, current, () => this.#current.evict(scope, current), () => this.#versionOf(this.#current.get(scope, this.#findCurrentVersion)));
   }
 
   blindIndexer(scope: string): BlindIndexer | Promise<BlindIndexer> {
     const cached = this.#indexers.get(scope, this.#loadScopeIndexer);
-    return cached instanceof Promise ? cached.then((entry) => entry.indexer) : cached.indexer;
+    if (cached instanceof Promise || scope === APPLICATION_SCOPE || this.#status.isFresh(cached)) return indexerOf(cached);
+    return this.#afterStatusRead(scope, cached, () => this.#indexers.evict(scope, cached), () => indexerOf(this.#indexers.get(scope, this.#loadScopeIndexer)));
   }
 
   clear(): void {
@@ -250,34 +283,85 @@ class Store implements KeyStore {
     this.#indexers.clear();
   }
 
+  /** The version a pointer names. Not status-checked again: the pointer's row is the version's row. */
+  #versionOf(current: Current | Promise<Current>): LoadedKeyVersion | Promise<LoadedKeyVersion> {
+    if (current instanceof Promise) return current.then((found) => this.#versions.get(found.id, this.#loadVersion));
+    return this.#versions.get(current.id, this.#loadVersion);
+  }
+
+  /**
+   * A cached entry of `scope` past the status interval: after the scope's status read (or the one in flight),
+   * the entry is evicted unless that read found its rows active, and the cache is asked `again` (so a
+   * dropped key version reloads into the row's own error: KEY_SCOPE_SHREDDED, retired, unknown).
+   */
+  #afterStatusRead<T>(scope: string, entry: StatusStamped, evict: () => void, again: () => T | Promise<T>): Promise<T> {
+    return this.#status.check(scope).then((readAt) => {
+      if (entry.seenActiveAt < readAt) evict();
+      return again();
+    });
+  }
+
+  /**
+   * One read of a scope's rows; every cached entry of the scope whose rows are all active is stamped as seen
+   * now, every other is dropped (its key bytes zeroed). Never a keyring call: it only takes keys away.
+   */
+  async #readScopeStatus(scope: string): Promise<number> {
+    const readAt = this.#now();
+    this.#stats.statusReads += 1;
+    const { active, inactive } = scopeStatusOf(await this.#read(() => scopeRowsOf(this.storage, this.name, scope)), this.name, scope);
+    const stamp = (entry: StatusStamped) => {
+      entry.seenActiveAt = Math.max(entry.seenActiveAt, readAt);
+    };
+    for (const id of active) {
+      const version = this.#versions.peek(id);
+      if (version) stamp(version);
+    }
+    for (const id of inactive) {
+      const version = this.#versions.peek(id);
+      if (version) this.#versions.evict(id, version);
+    }
+    const current = this.#current.peek(scope);
+    if (current) {
+      if (active.has(current.id)) stamp(current);
+      else this.#current.evict(scope, current);
+    }
+    const indexer = this.#indexers.peek(scope);
+    if (indexer) {
+      if (indexer.ids.every((id) => active.has(id))) stamp(indexer);
+      else this.#indexers.evict(scope, indexer);
+    }
+    return readAt;
+  }
+
   async #findCurrent(scope: string): Promise<Current> {
     checkScope(scope, { allowApplication: true });
     const key: KeyIdentity = { keyStore: this.name, keyName: this.#keyName, purpose: 'field', scope };
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt += 1) {
+      const readAt = this.#now(); // every row found active below was active at least then
       // The common case, a scope with a key, costs one read served by the unique index.
       const latest = await this.#read(() => this.storage.latestActive(this.name, this.#keyName, 'field', scope));
-      if (latest) return this.#pointerTo(latest, key);
+      if (latest) return this.#pointerTo(latest, key, readAt);
       if (scope === APPLICATION_SCOPE) throw this.#noActiveKey(key);
       const { versions, shredded } = await this.#readScopeKey(key);
       // a version made active since the first read (another process created it) is used, not duplicated
       const row = latestActiveOf(versions.map((r) => checkRow(r)));
-      if (row) return this.#pointerTo(row, key);
+      if (row) return this.#pointerTo(row, key, readAt);
       await this.#refuseCreation(key, versions, shredded);
       const created = await this.#create(key, versions);
       if (created) {
-        const loaded = new LoadedKeyVersion(created.row.id, created.bytes, scope);
+        const loaded = new LoadedKeyVersion(created.row.id, created.bytes, scope, readAt);
         if (!this.#versions.set(created.row.id, loaded)) loaded.destroy();
-        return { id: created.row.id, destroy: () => undefined };
+        return pointer(created.row.id, readAt);
       }
       // Lost the race (another process inserted this version): the next round reads its row.
     }
     throw new KeyStoreError(KeyStoreErrorReason.CONFLICT, 'could not create the first key version of this scope: concurrent writers', { scope });
   }
 
-  #pointerTo(row: KeyRow, key: KeyIdentity): Current {
+  #pointerTo(row: KeyRow, key: KeyIdentity, seenActiveAt: number): Current {
     // The version's own row (read again by id) is bound to its scope by its context; this binds the pointer.
     this.#checkIdentity(row, key);
-    return { id: row.id, destroy: () => undefined };
+    return pointer(row.id, seenActiveAt);
   }
 
   /**
@@ -299,19 +383,20 @@ class Store implements KeyStore {
     checkScope(scope, { allowApplication: true });
     const key: KeyIdentity = { keyStore: this.name, keyName: this.#keyName, purpose: 'blind-index', scope };
     for (let attempt = 0; attempt < CREATE_ATTEMPTS; attempt += 1) {
+      const readAt = this.#now();
       const { versions, shredded } = scope === APPLICATION_SCOPE ? { versions: await this.#read(() => keyVersionRows(this.storage, key)), shredded: async () => false } : await this.#readScopeKey(key);
       const active = versions.filter((r) => checkRow(r).status === 'active');
-      if (active.length > 0) return this.#indexerOf(key, active);
+      if (active.length > 0) return this.#indexerOf(key, active, readAt);
       if (scope === APPLICATION_SCOPE) throw this.#noActiveKey(key);
       await this.#refuseCreation(key, versions, shredded);
       const created = await this.#create(key, versions);
-      if (created) return this.#indexerFromBytes(new Map([[created.row.version, created.bytes]]));
+      if (created) return this.#indexerFromBytes(new Map([[created.row.version, created.bytes]]), [created.row.id], readAt);
     }
     throw new KeyStoreError(KeyStoreErrorReason.CONFLICT, 'could not create the first index key of this scope: concurrent writers', { scope });
   }
 
   /** Unwraps every active index-key row of a scope (one keyring Decrypt each) into an indexer. */
-  async #indexerOf(key: KeyIdentity, active: readonly KeyRow[]): Promise<ScopeIndexer> {
+  async #indexerOf(key: KeyIdentity, active: readonly KeyRow[], seenActiveAt: number): Promise<ScopeIndexer> {
     const keyring = keyringOfScope(this.keyring, this.#scopeKeyring, key.scope);
     const bytes = new Map<number, Buffer>();
     try {
@@ -324,13 +409,19 @@ class Store implements KeyStore {
       for (const b of bytes.values()) b.fill(0);
       throw e;
     }
-    return this.#indexerFromBytes(bytes);
+    return this.#indexerFromBytes(
+      bytes,
+      active.map((row) => row.id),
+      seenActiveAt,
+    );
   }
 
-  #indexerFromBytes(bytes: Map<number, Buffer>): ScopeIndexer {
+  #indexerFromBytes(bytes: Map<number, Buffer>, ids: readonly number[], seenActiveAt: number): ScopeIndexer {
     const { indexer, wipe } = openBlindIndexer(indexKeySetOf(bytes));
     return {
       indexer,
+      ids,
+      seenActiveAt,
       destroy: () => {
         wipe();
         for (const b of bytes.values()) b.fill(0);
@@ -368,6 +459,7 @@ class Store implements KeyStore {
 
   async #load(id: number): Promise<LoadedKeyVersion> {
     if (!isKeyVersionId(id)) throw new KeyStoreError(KeyStoreErrorReason.KEY_VERSION_UNKNOWN, 'not a key-version id');
+    const readAt = this.#now();
     const row = await this.#read(() => this.storage.get(this.name, id));
     if (!row || row.id !== id || row.keyStore !== this.name) {
       throw new KeyStoreError(KeyStoreErrorReason.KEY_VERSION_UNKNOWN, `the key store "${this.name}" has no such key version (restore it from a key export)`, { keyVersionId: id });
@@ -385,7 +477,7 @@ class Store implements KeyStore {
     }
     const keyring = keyringOfScope(this.keyring, this.#scopeKeyring, row.scope);
     this.#stats.keyUnwraps += 1;
-    return new LoadedKeyVersion(id, await this.#keyringCalls.run(() => unwrapKey(keyring, row)), row.scope);
+    return new LoadedKeyVersion(id, await this.#keyringCalls.run(() => unwrapKey(keyring, row)), row.scope, readAt);
   }
 
   async #read<T>(read: () => Promise<T>): Promise<T> {
@@ -398,3 +490,6 @@ class Store implements KeyStore {
     }
   }
 }
+
+const indexerOf = (entry: ScopeIndexer | Promise<ScopeIndexer>): BlindIndexer | Promise<BlindIndexer> =>
+  entry instanceof Promise ? entry.then((found) => found.indexer) : entry.indexer;

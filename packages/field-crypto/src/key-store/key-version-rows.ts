@@ -27,6 +27,15 @@ export async function keyVersionRows(storage: KeyStoreStorage, key: KeyIdentity)
 }
 
 /**
+ * Every row of one scope (every key name, purpose, version and status): `storage.scopeRows` when the
+ * storage has it (one filtered query), else a filtered `list` (the whole store, key material included).
+ */
+export async function scopeRowsOf(storage: KeyStoreStorage, keyStore: string, scope: string): Promise<KeyRow[]> {
+  if (storage.scopeRows) return storage.scopeRows(keyStore, scope);
+  return (await storage.list(keyStore)).filter((r) => r.scope === scope);
+}
+
+/**
  * Whether the scope of `key` was shredded: a tombstone among `rows` (the key's own versions) or among the
  * versions of the same key name's other purposes (one more read per purpose, served by the unique index).
  * A scope shredded before it had, say, a blind-index key must not get one afterwards.

@@ -4,19 +4,23 @@
  */
 import { deriveCompactFieldKey } from '../compact/field-key';
 import type { Destroyable } from './key-cache';
+import type { StatusStamped } from './scope-status';
 
-export class LoadedKeyVersion implements Destroyable {
+export class LoadedKeyVersion implements Destroyable, StatusStamped {
   readonly id: number;
   /** The key scope of the version (`''`: the application's key). */
   readonly scope: string;
+  /** When its row was last read as active (see ./scope-status.ts); a scope's status read moves it on. */
+  seenActiveAt: number;
   readonly #key: Buffer;
   /** Keyed by the identity of the caller's HKDF info buffer (one per field scheme): no hashing per value. */
   readonly #fieldKeys = new Map<Uint8Array, Buffer>();
   #destroyed = false;
 
-  constructor(id: number, key: Buffer, scope = '') {
+  constructor(id: number, key: Buffer, scope = '', seenActiveAt = 0) {
     this.id = id;
     this.scope = scope;
+    this.seenActiveAt = seenActiveAt;
     this.#key = key;
   }
 

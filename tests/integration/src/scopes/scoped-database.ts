@@ -4,7 +4,7 @@
  * client, a key store and the extension) opened on it, as a server would at start-up.
  */
 import type { KeyringNode } from '@aws-crypto/client-node';
-import { createFieldCipher, createKeyStore, keyStoreAdmin, kmsKeyring, type KeyStoreAdmin } from '@prisma-kms/field-crypto';
+import { createFieldCipher, createKeyStore, keyStoreAdmin, kmsKeyring, type KeyStoreAdmin, type KeyStoreStorage } from '@prisma-kms/field-crypto';
 import { fieldEncryption, prismaKeyStorage, type FieldMap, type PlaintextMode, type ShreddedMode } from '@prisma-kms/prisma';
 import { fieldMap as sqliteFields } from '@prisma-kms/schema/sqlite/fields';
 import { fieldMap as postgresFields } from '@prisma-kms/schema/postgresql/fields';
@@ -35,6 +35,8 @@ export interface ProcessOptions {
   readonly mode?: PlaintextMode;
   /** The key store's clock (to pass its cache TTL). */
   readonly now?: () => number;
+  /** The key store's scope status interval (`cache.statusTtlMs`). */
+  readonly statusTtlMs?: number;
   /** The application's request-scope resolver. */
   readonly scope?: () => string | undefined;
 }
@@ -61,13 +63,15 @@ export async function createScopedDatabase(provider: Provider, target: KmsTarget
 
 function openProcess(pool: ClientPool, provider: Provider, keyring: KeyringNode, scopeKeyring: (scope: string) => KeyringNode | undefined, options: ProcessOptions) {
   const client = pool.open();
+  const { storage, queries } = countQueries(prismaKeyStorage(client.prismaKmsKey));
   const keyStore = createKeyStore({
     name: STORE,
-    storage: prismaKeyStorage(client.prismaKmsKey),
+    storage,
     keyring,
     scopes: { createKeys: 'on-first-write' },
     scopeKeyring,
     ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.statusTtlMs === undefined ? {} : { cache: { statusTtlMs: options.statusTtlMs } }),
   });
   const cipher = createFieldCipher({ keyStore });
   const prisma = client.$extends(
@@ -80,5 +84,20 @@ function openProcess(pool: ClientPool, provider: Provider, keyring: KeyringNode,
       ...(options.scope === undefined ? {} : { scope: options.scope }),
     }),
   );
-  return { client, keyStore, cipher, prisma };
+  return { client, keyStore, cipher, prisma, keyStoreQueries: queries };
+}
+
+/** The storage, counting its calls per method: each is one database query with prismaKeyStorage. */
+function countQueries(inner: KeyStoreStorage): { storage: KeyStoreStorage; queries: Record<string, number> } {
+  const queries: Record<string, number> = {};
+  const storage = Object.fromEntries(
+    Object.entries(inner).map(([name, method]) => [
+      name,
+      (...args: unknown[]) => {
+        queries[name] = (queries[name] ?? 0) + 1;
+        return (method as (...a: unknown[]) => unknown)(...args);
+      },
+    ]),
+  ) as unknown as KeyStoreStorage;
+  return { storage, queries };
 }
