@@ -4,7 +4,7 @@
  * before encrypting `data`.
  */
 import { InvalidFieldValueError } from '../errors';
-import { isPlainObject } from '../walker/plain-data';
+import { writtenValue } from '../walker/query-grammar';
 import { IndexFieldWriteError } from './errors';
 import type { IndexedSchema, Where } from './indexed-schema';
 import type { QueryIndexer } from './query-indexer';
@@ -30,8 +30,7 @@ export function hashesForWrite(schema: IndexedSchema, model: string, data: Where
     const hash = info.hash;
     if (hash === undefined) continue;
     if (Object.hasOwn(data, hash.field) && data[hash.field] !== undefined) throw new IndexFieldWriteError(model, hash.field, field);
-    const written = data[field];
-    const value = isPlainObject(written) && Object.keys(written).length === 1 && Object.hasOwn(written, 'set') ? written.set : written;
+    const value = writtenValue(data[field]);
     if (value === undefined) continue;
     if (value === null) indexes[hash.field] = null;
     else if (typeof value === 'string') indexes[hash.field] = indexer.compute({ model, field }, value, hash);

@@ -15,7 +15,7 @@ import { hashesForWrite } from '../blind-index/write-hashes';
 import { appendConditions, fieldConditions, mergeFieldConditions, type Polarity } from '../blind-index/where-rewrite';
 import { checkFieldFilter, refuseEncrypted } from './filter-policy';
 import { copyPlain, isPlainObject, type Path } from './plain-data';
-import { FIELD_UPDATE_OPERATIONS, LIST_FILTER_WRAPPERS, TO_ONE_FILTER_WRAPPERS, refuseForbiddenKeys, toOneFilterShape, toOneUpdateShape } from './query-grammar';
+import { FIELD_UPDATE_OPERATIONS, LIST_FILTER_WRAPPERS, TO_ONE_FILTER_WRAPPERS, refuseForbiddenKeys, toOneFilterShape, toOneUpdateShape, writtenValue } from './query-grammar';
 import type { EncryptionScheme, ModelScheme } from '../field-map';
 import { filterScope, wherePin, whereInScope, writeScope, type WriteScopeSources } from './scope-rules';
 
@@ -405,8 +405,7 @@ class ArgsWalk {
     const indexes: Where = {};
     for (const [field, hash] of model.blindIndexes) {
       if (data[hash.field] !== undefined) throw new IndexFieldWriteError(model.name, hash.field, field);
-      const written = data[field];
-      const value = isPlainObject(written) && Object.hasOwn(written, 'set') ? written.set : written;
+      const value = writtenValue(data[field]);
       if (value === null) indexes[hash.field] = null;
       else if (value !== undefined) throw new BlindIndexerMissingError(model.name, field);
     }
@@ -419,8 +418,7 @@ class ArgsWalk {
    */
   private writeIndexer(model: ModelScheme, data: Where, keyScope: string | undefined): QueryIndexer | undefined {
     for (const field of model.blindIndexes.keys()) {
-      const written = data[field];
-      const value = isPlainObject(written) && Object.hasOwn(written, 'set') ? written.set : written;
+      const value = writtenValue(data[field]);
       if (typeof value === 'string' && keyScope !== undefined) return this.scopeIndexer(model, field, keyScope);
     }
     return undefined;

@@ -1,7 +1,7 @@
 import { AmbiguousQueryError, ForbiddenKeyError, PrismaKmsErrorCode } from '../errors';
 import { buildScheme } from '../field-map';
 import { fieldMap } from './__tests__/field-map.fixture';
-import { fitsToOneWrappers, fluentResultReadings, refuseForbiddenKeys, toOneFilterShape, toOneUpdateShape } from './query-grammar';
+import { fitsToOneWrappers, fluentResultReadings, refuseForbiddenKeys, toOneFilterShape, toOneUpdateShape, writtenValue } from './query-grammar';
 
 const scheme = buildScheme(fieldMap);
 const settings = scheme.model('Settings');
@@ -31,6 +31,23 @@ describe('refuseForbiddenKeys', () => {
     expect(() => refuseForbiddenKeys('User', { where: { constructor: 1 } })).toThrow(ForbiddenKeyError);
     expect(() => refuseForbiddenKeys('User', { where: { AND: [{ prototype: 1 }] } })).toThrow(ForbiddenKeyError);
     expect(() => refuseForbiddenKeys('User', { data: { name: '__proto__', at: new Date() }, where: { proto: 1 } })).not.toThrow();
+  });
+});
+
+describe('writtenValue', () => {
+  it('unwraps { set: v } and passes a bare value, null and undefined through', () => {
+    expect(writtenValue({ set: 'a@b.c' })).toBe('a@b.c');
+    expect(writtenValue({ set: null })).toBeNull();
+    expect(writtenValue('a@b.c')).toBe('a@b.c');
+    expect(writtenValue(null)).toBeNull();
+    expect(writtenValue(undefined)).toBeUndefined();
+  });
+
+  it('returns another operation, or set beside another key, as it is (the caller refuses it)', () => {
+    const increment = { increment: 1 };
+    const mixed = { set: 'x', increment: 1 };
+    expect(writtenValue(increment)).toBe(increment);
+    expect(writtenValue(mixed)).toBe(mixed);
   });
 });
 

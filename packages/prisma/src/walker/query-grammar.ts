@@ -22,6 +22,21 @@ const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor',
 export const FIELD_UPDATE_OPERATIONS: ReadonlySet<string> = new Set(['increment', 'decrement', 'multiply', 'divide', 'push', 'unset']);
 const SCALAR_UPDATE_OPERATIONS: ReadonlySet<string> = new Set(['set', ...FIELD_UPDATE_OPERATIONS]);
 
+/**
+ * The value a scalar field's update data writes: `v` for `v` and for `{ set: v }`. Any other object
+ * (another operation, or `set` beside another key) is returned as it is, for the caller to refuse.
+ *
+ * @example
+ * ```ts
+ * writtenValue({ set: 'a@b.c' });  // 'a@b.c'
+ * writtenValue(null);              // null
+ * writtenValue({ increment: 1 });  // { increment: 1 }
+ * ```
+ */
+export function writtenValue(written: unknown): unknown {
+  return isPlainObject(written) && Object.keys(written).length === 1 && Object.hasOwn(written, 'set') ? written.set : written;
+}
+
 /** The operations under a relation field in create/update data. */
 const NESTED_WRITE_OPERATIONS: ReadonlySet<string> = new Set([
   'create', 'createMany', 'connect', 'connectOrCreate', 'set', 'disconnect', 'delete', 'update', 'updateMany', 'deleteMany', 'upsert',

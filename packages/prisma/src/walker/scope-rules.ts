@@ -9,6 +9,7 @@ import { InvalidScopeError, ScopeMismatchError, ScopeRequiredError } from '../er
 import type { ModelScheme } from '../field-map';
 import { REQUEST_SCOPE } from '../field-map/types';
 import { isPlainObject } from './plain-data';
+import { writtenValue } from './query-grammar';
 
 /**
  * A scope value as the key store names it: a string as it is, an integer or a bigint as its decimal
@@ -76,7 +77,7 @@ export function writeScope(model: ModelScheme, data: Record<string, unknown>, so
   const field = needing ?? scope.field;
   let fromData: string | undefined;
   if (data[scope.field] !== undefined) {
-    const set = scopeOf(setValue(data[scope.field]));
+    const set = scopeOf(writtenValue(data[scope.field]));
     if ('scope' in set) fromData = set.scope;
     else if (needing !== undefined) throw new InvalidScopeError(`${model.name}.${scope.field} in the data`, set.problem, { model: model.name, field: scope.field });
   }
@@ -156,13 +157,8 @@ export function whereInScope(model: ModelScheme, where: unknown, scope: string):
 
 /** The first encrypted field `data` sets to a string (a value that needs a key), if any. */
 function encryptedFieldWritten(model: ModelScheme, data: Record<string, unknown>): string | undefined {
-  for (const field of model.encryptedFields) if (typeof setValue(data[field]) === 'string') return field;
+  for (const field of model.encryptedFields) if (typeof writtenValue(data[field]) === 'string') return field;
   return undefined;
-}
-
-/** The value of `v` or `{ set: v }`. */
-function setValue(written: unknown): unknown {
-  return isPlainObject(written) && Object.keys(written).length === 1 && Object.hasOwn(written, 'set') ? written.set : written;
 }
 
 function pinOf(filter: unknown): string | undefined {
