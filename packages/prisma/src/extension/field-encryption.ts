@@ -11,10 +11,11 @@ import { buildScheme, type EncryptionScheme, type FieldMap } from '../field-map'
 import { isPlainObject, planArgs, setAtPath, type ArgsPlan, type PlanOptions, type ReadTarget } from '../walker';
 import { ScopeIndexerNotLoaded } from '../walker/args-walker';
 import { RequestScopes } from './request-scope';
-import { stripRowScopeField, withRowScopeField } from './row-scope-field';
+import { stripAddedFields, withFieldsRead } from './added-fields';
+import { withRowScopeField } from './row-scope-field';
 import { collectReadTargetsInSlices, setAtPathsInSlices } from './sliced-result';
 import { TrueMatchFinder, type ModelDelegates } from './true-matches';
-import { isTrueLookupMatch, lossyLookups, noMatchArgs, stripAdded, withLookupFields } from './lossy-lookups';
+import { isTrueLookupMatch, lossyLookups, noMatchArgs } from './lossy-lookups';
 
 /** What the extension uses of a field-crypto {@link FieldCipher} (`createFieldCipher(...)`). */
 export type ExtensionCipher = Pick<FieldCipher, 'encryptMany' | 'decryptMany' | 'inspect'>;
@@ -140,7 +141,7 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
             }
             // A read through a normalizing index must not answer a look-alike with another value's row.
             const lossy = indexes ? lossyLookups(scheme, model, operation, args) : [];
-            const checked = lossy.length > 0 ? withLookupFields(plan.args as Record<string, unknown>, lossy) : undefined;
+            const checked = lossy.length > 0 ? withFieldsRead(plan.args as Record<string, unknown>, lossy.map(({ field }) => field)) : undefined;
             // The row's scope field, so that each value is checked against its row's scope (row-scope-field.ts).
             const rowScope = withRowScopeField(scheme, model, operation, checked?.args ?? plan.args);
             const sent = rowScope?.args ?? checked?.args ?? plan.args;
@@ -149,9 +150,9 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
             if (checked !== undefined) {
               // No match: ask for a row that cannot exist, so null or Prisma's own not-found error follows.
               if (!isTrueLookupMatch(result, lossy)) return query(noMatchArgs(plan.args as Record<string, unknown>, lossy) as typeof args);
-              stripAdded(result, checked.added);
+              stripAddedFields(result, checked.added);
             }
-            if (rowScope !== undefined) stripRowScopeField(result, rowScope.added);
+            if (rowScope !== undefined) stripAddedFields(result, rowScope.added);
             return result;
           },
         },

@@ -45,33 +45,6 @@ export function lossyLookups(scheme: EncryptionScheme, model: string, operation:
   return found;
 }
 
-/**
- * The query arguments with every field the check reads selected (a `select` that leaves one out gets it,
- * an `omit` that names one loses it), and the fields added, to strip from the result afterwards.
- */
-export function withLookupFields(args: Record<string, unknown>, lookups: readonly LossyLookup[]): { args: Record<string, unknown>; added: string[] } {
-  const added: string[] = [];
-  const out = { ...args };
-  if (isPlainObject(args['select'])) {
-    const select = { ...args['select'] };
-    for (const { field } of lookups) {
-      if (select[field] === true) continue;
-      select[field] = true;
-      added.push(field);
-    }
-    out['select'] = select;
-  } else if (isPlainObject(args['omit'])) {
-    const omit = { ...args['omit'] };
-    for (const { field } of lookups) {
-      if (omit[field] !== true) continue;
-      delete omit[field];
-      added.push(field);
-    }
-    out['omit'] = omit;
-  }
-  return { args: out, added };
-}
-
 /** True when the decrypted row holds, for every lookup, the value asked for (see the module comment). */
 export function isTrueLookupMatch(row: unknown, lookups: readonly LossyLookup[]): boolean {
   if (!isPlainObject(row)) return true; // null: nothing to check
@@ -94,9 +67,4 @@ function strictForm(value: string, normalize: readonly Normalization[]): string 
   if (normalize.includes('trim')) result = result.replace(/^[ \t\n\r\f\v]+|[ \t\n\r\f\v]+$/g, '');
   if (normalize.includes('lowercase') || normalize.includes('identifier')) result = result.replace(/[A-Z]/g, (c) => c.toLowerCase());
   return result;
-}
-
-/** Removes the fields {@link withLookupFields} added from the row. */
-export function stripAdded(row: unknown, added: readonly string[]): void {
-  if (isPlainObject(row)) for (const field of added) delete row[field];
 }

@@ -1,7 +1,8 @@
 import { buildScheme, type FieldMap } from '../field-map';
 import { fieldsByName, scalar } from '../field-map/__tests__/builders';
 import { collectReadTargets } from '../walker';
-import { stripRowScopeField, withRowScopeField } from './row-scope-field';
+import { stripAddedFields } from './added-fields';
+import { withRowScopeField } from './row-scope-field';
 
 const name = scalar('name', 'String', { isRequired: false });
 const tenantId = scalar('tenantId', 'String', { dbName: 'tenant_id' });
@@ -24,8 +25,8 @@ const scheme = buildScheme(fieldMap);
 
 describe('the row scope field of a read', () => {
   it('is added to a top-level select of an encrypted field, and taken out of an omit', () => {
-    expect(withRowScopeField(scheme, 'TenantMember', 'findMany', { select: { name: true } })).toEqual({ args: { select: { name: true, tenantId: true } }, added: 'tenantId' });
-    expect(withRowScopeField(scheme, 'TenantMember', 'update', { where: { id: 1 }, data: {}, omit: { tenantId: true } })).toEqual({ args: { where: { id: 1 }, data: {}, omit: {} }, added: 'tenantId' });
+    expect(withRowScopeField(scheme, 'TenantMember', 'findMany', { select: { name: true } })).toEqual({ args: { select: { name: true, tenantId: true } }, added: ['tenantId'] });
+    expect(withRowScopeField(scheme, 'TenantMember', 'update', { where: { id: 1 }, data: {}, omit: { tenantId: true } })).toEqual({ args: { where: { id: 1 }, data: {}, omit: {} }, added: ['tenantId'] });
   });
 
   it('is left alone when already selected, when no encrypted field is read, without a selection, and for count', () => {
@@ -43,7 +44,7 @@ describe('the row scope field of a read', () => {
       { problem: expect.stringContaining('must not be empty') },
       undefined,
     ]);
-    stripRowScopeField(rows, 'tenantId');
+    stripAddedFields(rows, ['tenantId']);
     expect(rows).toEqual([{ name: 'a' }, { name: 'b' }, { name: 'c' }]);
   });
 });

@@ -8,6 +8,7 @@
  */
 import type { EncryptionScheme } from '../field-map';
 import { isPlainObject } from '../walker';
+import { withFieldsRead } from './added-fields';
 
 /** Operations whose `select`/`omit` shape the returned rows (not `count`, whose `select` counts). */
 const ROW_OPERATIONS: ReadonlySet<string> = new Set([
@@ -26,34 +27,24 @@ const ROW_OPERATIONS: ReadonlySet<string> = new Set([
 
 /**
  * `args` with the model's scope field selected when its selection reads an encrypted field without it,
- * and the field added (to strip from the result), else undefined.
+ * and the field added (to strip from the result with `stripAddedFields`), else undefined.
  *
  * @example
  * ```ts
  * withRowScopeField(scheme, 'TenantMember', 'findMany', { select: { name: true } });
- * // { args: { select: { name: true, tenantId: true } }, added: 'tenantId' }
+ * // { args: { select: { name: true, tenantId: true } }, added: ['tenantId'] }
  * ```
  */
-export function withRowScopeField(scheme: EncryptionScheme, model: string, operation: string, args: unknown): { args: Record<string, unknown>; added: string } | undefined {
+export function withRowScopeField(scheme: EncryptionScheme, model: string, operation: string, args: unknown): { args: Record<string, unknown>; added: string[] } | undefined {
   const scope = scheme.model(model).scope;
   if (scope?.source !== 'field' || !ROW_OPERATIONS.has(operation) || !isPlainObject(args)) return undefined;
-  const field = scope.field;
   const encrypted = scheme.model(model).encryptedFields;
   const select = args['select'];
-  if (isPlainObject(select)) {
-    if (select[field] === true || !Object.keys(select).some((key) => encrypted.has(key) && select[key] === true)) return undefined;
-    return { args: { ...args, select: { ...select, [field]: true } }, added: field };
-  }
   const omit = args['omit'];
-  if (isPlainObject(omit) && omit[field] === true) {
-    if ([...encrypted].every((key) => omit[key] === true)) return undefined;
-    const { [field]: _dropped, ...rest } = omit;
-    return { args: { ...args, omit: rest }, added: field };
-  }
-  return undefined;
-}
-
-/** Removes the added scope field from the returned row or rows. */
-export function stripRowScopeField(result: unknown, field: string): void {
-  for (const row of Array.isArray(result) ? result : [result]) if (isPlainObject(row)) delete row[field];
+  const readsEncrypted = isPlainObject(select)
+    ? Object.keys(select).some((key) => encrypted.has(key) && select[key] === true)
+    : !isPlainObject(omit) || [...encrypted].some((key) => omit[key] !== true);
+  if (!readsEncrypted) return undefined;
+  const withField = withFieldsRead(args, [scope.field]);
+  return withField.added.length > 0 ? withField : undefined;
 }
