@@ -4,10 +4,8 @@
  * during a KMS incident or for a principal allowed only to decrypt.
  */
 import { KeyringNode, KmsKeyringNode, MultiKeyringNode, RawAesKeyringNode } from '@aws-crypto/client-node';
+import { isKmsKeyArn } from '../keyrings/kms-key-resolution';
 import { KMS_PROVIDER_ID, type WrappingKeyRef } from './stored-value';
-
-/** A KMS key ARN (not an alias ARN): the form KMS records in every data key it wraps. */
-const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/;
 
 /**
  * The configured generator key of `keyring`, or undefined when the configuration alone cannot tell
@@ -21,7 +19,8 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/.+$/;
 export function configuredWrappingKey(keyring: KeyringNode): WrappingKeyRef | undefined {
   if (keyring instanceof KmsKeyringNode) {
     const id = keyring.generatorKeyId;
-    return id && KMS_KEY_ARN.test(id) ? { providerId: KMS_PROVIDER_ID, keyId: id } : undefined;
+    // A key ARN (not an alias ARN): the form KMS records in every data key it wraps.
+    return id && isKmsKeyArn(id) ? { providerId: KMS_PROVIDER_ID, keyId: id } : undefined;
   }
   if (keyring instanceof RawAesKeyringNode) return { providerId: keyring.keyNamespace, keyId: keyring.keyName };
   if (keyring instanceof MultiKeyringNode) return keyring.generator ? configuredWrappingKey(keyring.generator) : undefined;
