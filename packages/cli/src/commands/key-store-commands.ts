@@ -21,7 +21,7 @@ import {
 } from '@prisma-kms/field-crypto';
 import { byokKeyring } from './byok-keyring';
 import { shredAuditLine, shredAuditRecord, type ShredAuditRecord } from './shred-audit';
-import type { RawSqlClient } from '../config/define-config';
+import type { PrismaKmsConfig, RawSqlClient } from '../config/define-config';
 import { loadConfig, locateConfig, provide } from '../config/load-config';
 import { keyStoreStorage, storageNeedsDatabase } from '../config/key-store-storage';
 import { CliError, describeCause, isCliError } from '../errors';
@@ -55,8 +55,7 @@ interface KeyStoreSession {
   close(): Promise<void>;
 }
 
-async function openKeyStore(flags: KeyStoreFlags, cwd: string, command: string): Promise<KeyStoreSession> {
-  const { config } = await loadConfig(locateConfig(cwd, flags.config));
+async function openKeyStore(config: PrismaKmsConfig, flags: KeyStoreFlags, command: string): Promise<KeyStoreSession> {
   const keyStore = config.keyStore;
   if (!keyStore) {
     throw new CliError('CONFIG_INVALID', `${command} needs the config's keyStore ({ name, storage }, as the application's createKeyStore): add \`keyStore\` to defineConfig`);
@@ -100,9 +99,15 @@ async function openKeyStore(flags: KeyStoreFlags, cwd: string, command: string):
   };
 }
 
-/** Runs `body` on the config's key store, turning key-store and storage failures into CLI errors. */
+/** Runs `body` on the key store of the config `flags` name (see {@link withConfigKeyStore}). */
 async function withKeyStore<T>(flags: KeyStoreFlags, cwd: string, command: string, body: (session: KeyStoreSession) => Promise<T>): Promise<T> {
-  const session = await openKeyStore(flags, cwd, command);
+  const { config } = await loadConfig(locateConfig(cwd, flags.config));
+  return withConfigKeyStore(config, flags, command, body);
+}
+
+/** Runs `body` on the loaded config's key store, turning key-store and storage failures into CLI errors. */
+async function withConfigKeyStore<T>(config: PrismaKmsConfig, flags: KeyStoreFlags, command: string, body: (session: KeyStoreSession) => Promise<T>): Promise<T> {
+  const session = await openKeyStore(config, flags, command);
   try {
     return await body(session);
   } catch (error) {
@@ -230,16 +235,18 @@ function openAuditLog(path: string): { append(line: string): CliError | undefine
 }
 
 /**
- * `keys rewrap` on the key store: every row re-wrapped under the keyring's current wrapping key, same
- * ids, versions and key bytes (see field-crypto's `rewrapKeyRows`), e.g. before a KMS key is retired.
+ * `keys rewrap` on the key store of a loaded config: every row re-wrapped under the keyring's current
+ * wrapping key, same ids, versions and key bytes (see field-crypto's `rewrapKeyRows`), e.g. before a KMS
+ * key is retired.
  *
  * @example
  * ```ts
- * const { rewrapped, changedMeanwhile } = await rewrapKeyStoreCommand({}, process.cwd());
+ * const { config } = await loadConfig(locateConfig(process.cwd()));
+ * const { rewrapped, changedMeanwhile } = await rewrapKeyStoreCommand(config);
  * ```
  */
-export async function rewrapKeyStoreCommand(flags: KeyStoreFlags, cwd: string): Promise<{ keyStore: string } & RewrapKeyRowsResult> {
-  return withKeyStore(flags, cwd, 'keys rewrap', async ({ name, storage, keyring, storeScopeKeyring }) => ({
+export async function rewrapKeyStoreCommand(config: PrismaKmsConfig): Promise<{ keyStore: string } & RewrapKeyRowsResult> {
+  return withConfigKeyStore(config, {}, 'keys rewrap', async ({ name, storage, keyring, storeScopeKeyring }) => ({
     keyStore: name,
     ...(await rewrapKeyRows({ name, storage, keyring, ...(storeScopeKeyring ? { scopeKeyring: storeScopeKeyring } : {}) })),
   }));

@@ -14,8 +14,7 @@ import { verifyTables } from '../engine/verify-values';
 import { formatMigration, formatStatus, formatVerify, toJson } from '../output/format-results';
 import { createProgressReporter } from '../output/progress-reporter';
 import { createIndexKeyCommand, type CreateIndexKeyFlags } from './create-index-key';
-import { type RewrapIndexKeysFlags } from './rewrap-index-keys';
-import { rewrapKeysCommand } from './rewrap-keys';
+import { rewrapKeysCommand, type RewrapKeysFlags } from './rewrap-keys';
 import { formatIndexKeyStatus, readIndexKeyStatus, wrappingKeysInUse } from '../engine/index-key-status';
 import { registerKeyStoreCommands } from './key-store-program';
 import { findPrismaDebugHistories } from './prisma-debug-history';
@@ -242,7 +241,7 @@ function buildProgram(io: CliIo, exitWith: (code: number) => void): Command {
     .option('--file <file>', "the index key file, replaced atomically (default: the config's indexKeyFile)")
     .option('--out <file>', 'write the re-wrapped file here instead of replacing --file')
     .option('--json', 'print what was re-wrapped as JSON')
-    .action(async (flags: RewrapIndexKeysFlags & { json?: boolean }) => {
+    .action(async (flags: RewrapKeysFlags & { json?: boolean }) => {
       const { keyStore, indexKeys } = await rewrapKeysCommand(flags, io.cwd);
       if (flags.json) io.stdout.write(toJson({ keyStore, indexKeys }) + '\n');
       if (keyStore) {

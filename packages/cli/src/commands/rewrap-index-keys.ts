@@ -7,18 +7,10 @@
 import { resolve } from 'node:path';
 import { rewrapIndexKeys, splitIndexKeyMessages } from '@prisma-kms/field-crypto';
 import { readIndexKeyFile } from '../config/index-key-file';
-import { loadConfig, locateConfig } from '../config/load-config';
+import type { PrismaKmsConfig } from '../config/define-config';
 import { CliError, describeCause } from '../errors';
 import { writeFileAtomically } from '../output/write-file-atomically';
 import { configKeyring } from './config-keyring';
-
-export interface RewrapIndexKeysFlags {
-  readonly config?: string;
-  /** The index key file to re-wrap; default the config's `indexKeyFile`. */
-  readonly file?: string;
-  /** Write the result here instead of replacing `file`. */
-  readonly out?: string;
-}
 
 /** What was done: the file written and how many messages it holds. */
 export interface RewrappedIndexKeys {
@@ -27,26 +19,23 @@ export interface RewrappedIndexKeys {
 }
 
 /**
- * Re-wraps every message of the index key file and writes the file back atomically (mode 0600), one
- * message for one, comments and blank lines kept. Nothing is written unless every message re-wraps.
+ * Re-wraps every message of the index key file `file` (relative to `cwd`) under the loaded config's
+ * keyring and writes the file back atomically (mode 0600), or to `out`, one message for one, comments
+ * and blank lines kept. Nothing is written unless every message re-wraps.
  *
  * @example
  * ```ts
- * const { path, count } = await rewrapIndexKeysCommand({ file: '.prisma-kms/index-keys' }, process.cwd());
+ * const { config } = await loadConfig(locateConfig(process.cwd()));
+ * const { path, count } = await rewrapIndexKeysCommand(config, { file: '.prisma-kms/index-keys' }, process.cwd());
  * ```
  */
-export async function rewrapIndexKeysCommand(flags: RewrapIndexKeysFlags, cwd: string): Promise<RewrappedIndexKeys> {
-  const { config } = await loadConfig(locateConfig(cwd, flags.config));
-  const file = flags.file ?? config.indexKeyFile;
-  if (file === undefined) {
-    throw new CliError('USAGE', 'keys rewrap needs the index key file: pass --file <path> or set `indexKeyFile` in the config');
-  }
+export async function rewrapIndexKeysCommand(config: PrismaKmsConfig, { file, out }: { readonly file: string; readonly out?: string }, cwd: string): Promise<RewrappedIndexKeys> {
   const { path: source, text } = readIndexKeyFile(file, cwd);
   const messages = splitIndexKeyMessages(text);
   if (messages.length === 0) throw new CliError('USAGE', `${source} holds no index key message`);
   const keyring = await configKeyring(config, 'keys rewrap');
   const rewrapped = await rewrapIndexKeys(keyring, messages, config.indexKeyContext ? { encryptionContext: config.indexKeyContext } : {});
-  const path = resolve(cwd, flags.out ?? file);
+  const path = resolve(cwd, out ?? file);
   try {
     writeFileAtomically(path, replaceIndexKeyMessages(text, rewrapped), 0o600);
   } catch (error) {
