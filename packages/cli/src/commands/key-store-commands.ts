@@ -3,7 +3,7 @@
  * (`keyStoreAdmin` from field-crypto) on the store the config's `keyStore` names. Key material never
  * leaves field-crypto: `list` shows no material, and `export` writes rows still wrapped by the keyring.
  */
-import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fsyncSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import {
   isKeyStoreError,
@@ -25,6 +25,7 @@ import type { PrismaKmsConfig, RawSqlClient } from '../config/define-config';
 import { loadConfig, locateConfig, provide } from '../config/load-config';
 import { keyStoreStorage, storageNeedsDatabase } from '../config/key-store-storage';
 import { CliError, describeCause, isCliError } from '../errors';
+import { writeFileAtomically } from '../output/write-file-atomically';
 import { configKeyring } from './config-keyring';
 import { planCreate, versionsOf, versionToRetire, type KeySelection } from './key-version-rules';
 
@@ -300,15 +301,16 @@ export async function importKeysCommand(flags: KeyStoreFlags & { readonly file: 
   });
 }
 
-/** Writes `text` to `path` with mode 0600: exclusively, or (`force`) through a temporary file renamed over it. */
+/** Writes `text` to `path` with mode 0600: exclusively, or (`force`) replacing it atomically. */
 function writePrivateFile(path: string, text: string, force: boolean): void {
-  const target = force ? `${path}.${process.pid}.tmp` : path;
   try {
-    writeFileSync(target, text, { mode: 0o600, flag: 'wx' });
-    chmodSync(target, 0o600);
-    if (force) renameSync(target, path);
+    if (force) {
+      writeFileAtomically(path, text, 0o600);
+    } else {
+      writeFileSync(path, text, { mode: 0o600, flag: 'wx' });
+      chmodSync(path, 0o600);
+    }
   } catch (error) {
-    if (force) rmSync(target, { force: true });
     if ((error as { code?: unknown }).code === 'EEXIST' && !force) {
       throw new CliError('KEY_STORE_REFUSED', `${path} exists: choose another --out, or --force to replace it`, { cause: error });
     }

@@ -1,10 +1,10 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /**
  * Replaces `path` with `text` so that a reader (or a crash) sees either the old file or the new one,
- * never half of it: the text goes to a temporary file in the same directory (created with `mode`),
- * is flushed to disk, then renamed over `path`.
+ * never half of it: the text goes to a temporary file in the same directory (created with exactly
+ * `mode`, whatever the umask), is flushed to disk, then renamed over `path`.
  *
  * @example
  * ```ts
@@ -16,6 +16,7 @@ export function writeFileAtomically(path: string, text: string, mode: number): v
   try {
     const fd = openSync(temporary, 'wx', mode);
     try {
+      fchmodSync(fd, mode); // the umask may have narrowed it
       writeSync(fd, text);
       fsyncSync(fd);
     } finally {
