@@ -229,7 +229,10 @@ async function migrateTable(
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
   const retrying: Retrying = (run, what) => withRetry(run, what, policy, (notice) => options.onRetry?.({ ...notice, model: target.model }));
   const key = await retrying(() => keyColumns(db, dialect.provider, target), `reading the column types of table "${target.table}"`);
-  const scan = (phase: ScanPhase): Promise<TableScan> => scanTable(target, options, classify, key, phase, scoping);
+  // Counted once per table run, not per scan: the count only sizes progress (whose total is never below
+  // the rows scanned, so rows added meanwhile still end a scan at 100%).
+  const total = await countRows(db, dialect, target, key, options.shard, retrying);
+  const scan = (phase: ScanPhase): Promise<TableScan> => scanTable(target, options, classify, key, total, phase, scoping);
   if (options.dryRun) {
     const dry = await scan({ label: command, write: false, full: options.full ?? false, checkpoint: null });
     return tableResult(target, dry, dry.remaining, false, false);
@@ -330,13 +333,15 @@ async function scanTable(
   options: MigrationOptions,
   unscopedClassify: ClassifyValue,
   key: readonly KeyColumn[],
+  /** The table's rows when the run started (see {@link countRows}). */
+  total: number,
   phase: ScanPhase,
   scoping: TableScoping | undefined,
 ): Promise<TableScan> {
   const { db, dialect, command } = options;
   const counters = { scanned: 0, planned: 0, written: 0, skipped: 0, failed: 0, retries: 0 };
   const policy = options.retry ?? DEFAULT_RETRY_POLICY;
-  // set once the table is counted; a retry before that (of the count itself) reports no progress
+  // set once the scan is ready; a retry before that (of the key store's read) reports no progress
   let report = (): void => undefined;
   const retrying: Retrying = (run, what) =>
     withRetry(run, what, policy, (notice) => {
@@ -349,7 +354,6 @@ async function scanTable(
   const classify = scopeKeys && scoping ? scopeKeys.classifier((value) => options.cipher.inspect(value), scoping.foreign) : unscopedClassify;
   const crypto = options.crypto ?? inThreadCrypto(options.cipher);
   const resume = phase.checkpoint?.resume ?? null;
-  const total = await countRows(db, dialect, target, key, options.shard, retrying);
 
   const tracker = new CompletionTracker<readonly unknown[]>();
   const scannedBefore = resume?.rowsScanned ?? 0;
