@@ -1,7 +1,9 @@
 /**
  * Packs every published package of the workspace (`pnpm pack` turns `workspace:*` into versions), in
- * dependency order. The dist/ it packs is turbo's build (this package depends on them all); prepack,
- * which would rebuild dist/ under tests running in parallel, is checked on copies in prepack.test.ts.
+ * dependency order, once per jest run (jest-global-setup.ts; the test files find the tarballs through
+ * {@link packedTarballs}). The dist/ it packs is turbo's build (this package depends on them all);
+ * prepack, which would rebuild dist/ under tests running in parallel, is checked on copies in
+ * prepack.test.ts.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -43,4 +45,17 @@ export async function packPublishedPackages(destination: string): Promise<Map<st
     tarballs.set(name, resolve(destination, `${name.replace(/^@/, '').replace('/', '-')}-${version}.tgz`));
   }
   return tarballs;
+}
+
+/** How jest's globalSetup hands the tarballs to the test files (in their workers): JSON, path by name. */
+export const PACKED_TARBALLS_ENV = 'PRISMA_KMS_PACKED_TARBALLS';
+
+/**
+ * The tarballs jest's globalSetup packed for this run, by package name; packs them into `destination`
+ * when the run had no globalSetup (a runner without jest.config.js).
+ */
+export async function packedTarballs(destination: string): Promise<Map<string, string>> {
+  const packed = process.env[PACKED_TARBALLS_ENV];
+  if (packed === undefined) return packPublishedPackages(destination);
+  return new Map(Object.entries(JSON.parse(packed) as Record<string, string>));
 }

@@ -1,6 +1,6 @@
 /**
- * The common start of every packed-app test: pack the published packages, install the tarballs into a
- * fresh directory outside the workspace, write a CommonJS and an ESM app from `files`, start kms-local
+ * The common start of every packed-app test: install the published packages' tarballs (packed once per
+ * jest run) into a fresh directory outside the workspace, write a CommonJS and an ESM app from `files`, start kms-local
  * and a fresh PostgreSQL database, give the apps the environment a deployment would (database URL, KMS
  * key and endpoint), `prisma generate` in each app and `db push` once.
  */
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { startKmsLocal, type KmsLocal } from '@prisma-kms/kms-local';
 import { installDependencies, writeApp, type ModuleSystem } from './fresh-apps';
-import { packPublishedPackages } from './pack-workspace';
+import { packedTarballs } from './pack-workspace';
 import { createPostgresDatabase, type PostgresDatabase } from './postgres-database';
 import { runOrThrow } from './run-command';
 import { schemaEngineEnv } from './schema-engine-env';
@@ -47,7 +47,7 @@ export async function setUpPackedApps(prefix: string, files: ReadonlyMap<string,
     rmSync(root, { recursive: true, force: true });
   };
   try {
-    const tarballs = await packPublishedPackages(join(root, 'tarballs'));
+    const tarballs = await packedTarballs(join(root, 'tarballs'));
     await installDependencies(root, tarballs);
     const apps = new Map<ModuleSystem, string>();
     for (const moduleSystem of ['commonjs', 'module'] as const) apps.set(moduleSystem, writeApp(root, moduleSystem, files));
