@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DisableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { ModuleSystem } from './harness/fresh-apps';
-import { setUpPackedApps, type PackedApps } from './harness/packed-apps';
+import { APP_RUNS, setUpPackedApps, type PackedApps } from './harness/packed-apps';
 import { WORKSPACE_ROOT } from './harness/pack-workspace';
 import { readmeFiles } from './harness/readme-files';
 import { runCommand } from './harness/run-command';
@@ -76,21 +76,9 @@ describe('the packed CLI on an existing plaintext table', () => {
   });
 });
 
-describe.each([
-  ['commonjs', 'tsx'],
-  ['commonjs', 'tsc + node'],
-  ['module', 'tsx'],
-  ['module', 'tsc + node'],
-] as const)('the README code in a %s app, run with %s', (moduleSystem, runner) => {
+describe.each(APP_RUNS)('the README code in a %s app, run with %s', (moduleSystem, runner) => {
   it('writes ciphertext, reads plaintext, finds a user through the blind index', async () => {
-    let out: string;
-    if (runner === 'tsx') {
-      out = (await inApp(moduleSystem, bin('tsx'), ['main.ts'])).stdout;
-    } else {
-      await inApp(moduleSystem, bin('tsc'), ['-p', 'tsconfig.json']);
-      out = (await inApp(moduleSystem, process.execPath, ['dist/main.js'])).stdout;
-    }
-    const result = JSON.parse(out.trim().split('\n').pop()!) as { created: number; users: number; found: string };
+    const result = (await packed.runMain(moduleSystem, runner)) as { created: number; users: number; found: string };
     expect(result).toEqual({ created: expect.any(Number), users: await countUsers(), found: 'Ada' });
     const [stored] = await packed.db.query<{ name: string }>('SELECT name FROM users WHERE id = $1', [result.created]);
     expect(isCompact(stored!.name)).toBe(true);
@@ -129,8 +117,7 @@ describe('moving to a new KMS key and retiring the old one, as the README says',
     const kmsClient = new KMSClient({ ...packed.kms.clientConfig(), maxAttempts: 1 });
     await kmsClient.send(new DisableKeyCommand({ KeyId: oldKey }));
     expect((await cli('verify')).status).toBe(0);
-    const out = (await inApp('module', bin('tsx'), ['main.ts'])).stdout;
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toMatchObject({ users: await countUsers(), found: 'Ada' });
+    expect(await packed.runMain('module', 'tsx')).toMatchObject({ users: await countUsers(), found: 'Ada' });
     expect((await runCommand(bin('prisma-kms'), ['status'], { cwd: packed.apps.get('module')!, env: packed.env })).status).toBe(0);
   });
 });

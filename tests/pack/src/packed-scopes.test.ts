@@ -7,8 +7,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import type { ModuleSystem } from './harness/fresh-apps';
-import { setUpPackedApps, type PackedApps } from './harness/packed-apps';
+import { APP_RUNS, setUpPackedApps, type PackedApps } from './harness/packed-apps';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'scoped-app');
 
@@ -23,8 +22,6 @@ function fixtureFiles(dir = FIXTURE, files = new Map<string, string>()): Map<str
 }
 
 let packed: PackedApps;
-const bin = (name: string) => packed.bin(name);
-const inApp = (moduleSystem: ModuleSystem, file: string, args: readonly string[]) => packed.inApp(moduleSystem, file, args);
 
 beforeAll(async () => {
   packed = await setUpPackedApps('prisma-kms-pack-scopes-', fixtureFiles());
@@ -43,21 +40,9 @@ interface ScopedRun {
   afterShred: (string | null)[];
 }
 
-describe.each([
-  ['commonjs', 'tsx'],
-  ['commonjs', 'tsc + node'],
-  ['module', 'tsx'],
-  ['module', 'tsc + node'],
-] as const)('key scopes in a %s app, run with %s', (moduleSystem, runner) => {
+describe.each(APP_RUNS)('key scopes in a %s app, run with %s', (moduleSystem, runner) => {
   it('two tenants under their own keys, $forScope, a refused write without a tenant, a shredded tenant reading as null', async () => {
-    let out: string;
-    if (runner === 'tsx') {
-      out = (await inApp(moduleSystem, bin('tsx'), ['main.ts'])).stdout;
-    } else {
-      await inApp(moduleSystem, bin('tsc'), ['-p', 'tsconfig.json']);
-      out = (await inApp(moduleSystem, process.execPath, ['dist/main.js'])).stdout;
-    }
-    const result = JSON.parse(out.trim().split('\n').pop()!) as ScopedRun;
+    const result = (await packed.runMain(moduleSystem, runner)) as ScopedRun;
     expect(result).toEqual({
       tenants: result.tenants,
       renamed: 1,

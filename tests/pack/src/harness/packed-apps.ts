@@ -14,6 +14,17 @@ import { createPostgresDatabase, type PostgresDatabase } from './postgres-databa
 import { runOrThrow } from './run-command';
 import { schemaEngineEnv } from './schema-engine-env';
 
+/** How an app's TypeScript is run: by tsx, or compiled by tsc for plain node. */
+export type Runner = 'tsx' | 'tsc + node';
+
+/** Every module system with every runner: what each packed-app test runs its app under. */
+export const APP_RUNS = [
+  ['commonjs', 'tsx'],
+  ['commonjs', 'tsc + node'],
+  ['module', 'tsx'],
+  ['module', 'tsc + node'],
+] as const satisfies readonly (readonly [ModuleSystem, Runner])[];
+
 export interface PackedApps {
   readonly root: string;
   readonly kms: KmsLocal;
@@ -26,6 +37,8 @@ export interface PackedApps {
   bin(name: string): string;
   /** Runs `file` in an app with the apps' environment; throws on a non-zero exit. */
   inApp(moduleSystem: ModuleSystem, file: string, args: readonly string[]): ReturnType<typeof runOrThrow>;
+  /** Runs an app's main.ts under `runner` and returns the last line it prints, parsed as JSON. */
+  runMain(moduleSystem: ModuleSystem, runner: Runner): Promise<unknown>;
   /** Drops the database, stops kms-local, removes the directory. */
   close(): Promise<void>;
 }
@@ -68,9 +81,14 @@ export async function setUpPackedApps(prefix: string, files: ReadonlyMap<string,
       ...(await schemaEngineEnv()), // the repository's dev-only engine where the native one could not be downloaded
     };
     const inApp = (moduleSystem: ModuleSystem, file: string, args: readonly string[]) => runOrThrow(file, args, { cwd: apps.get(moduleSystem)!, env });
+    const runMain = async (moduleSystem: ModuleSystem, runner: Runner): Promise<unknown> => {
+      if (runner === 'tsc + node') await inApp(moduleSystem, bin('tsc'), ['-p', 'tsconfig.json']);
+      const { stdout } = runner === 'tsx' ? await inApp(moduleSystem, bin('tsx'), ['main.ts']) : await inApp(moduleSystem, process.execPath, ['dist/main.js']);
+      return JSON.parse(stdout.trim().split('\n').pop()!) as unknown;
+    };
     for (const moduleSystem of apps.keys()) await inApp(moduleSystem, bin('prisma'), ['generate']);
     await inApp('module', bin('prisma'), ['db', 'push']);
-    return { root, kms, db, apps, env, bin, inApp, close };
+    return { root, kms, db, apps, env, bin, inApp, runMain, close };
   } catch (e) {
     await close(); // a failed setup leaves no database, server or directory behind
     throw e;
