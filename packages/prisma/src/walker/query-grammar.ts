@@ -17,7 +17,6 @@ import type { ModelScheme } from '../field-map';
  */
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** The operations of a scalar field in update data (`{ set }`, `{ increment }`...). */
 /** Update operations Prisma has besides `set`: each would compute on the stored ciphertext. */
 export const FIELD_UPDATE_OPERATIONS: ReadonlySet<string> = new Set(['increment', 'decrement', 'multiply', 'divide', 'push', 'unset']);
 const SCALAR_UPDATE_OPERATIONS: ReadonlySet<string> = new Set(['set', ...FIELD_UPDATE_OPERATIONS]);
