@@ -33,7 +33,7 @@ import {
   prepareMessageHeader,
   readStoredMessage,
 } from '@prisma-kms/field-crypto/internal/codec';
-import { classifyCompactValue, decodeCompact, deriveCompactFieldKey, encodeCompact, fieldKeyInfo } from '@prisma-kms/field-crypto/internal/compact';
+import { classifyCompactValue, decodeCompactBase64, deriveCompactFieldKey, encodeCompact, fieldKeyInfo } from '@prisma-kms/field-crypto/internal/compact';
 import {
   createFieldCipher,
   createKeyStore,
@@ -219,7 +219,7 @@ export async function benchCodec(): Promise<BenchRow[]> {
   const compactDecrypt = (): string => {
     const value = classifyCompactValue(compactStored);
     if (value.kind !== 'compact') throw new Error('not a compact value');
-    const plaintext = decodeCompact(compactKey, value.bytes);
+    const plaintext = decodeCompactBase64(compactKey, value.base64);
     if (!plaintext) throw new Error('compact value did not authenticate');
     return plaintext.toString('utf8');
   };

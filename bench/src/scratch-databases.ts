@@ -13,13 +13,27 @@ export const PG_URL = process.env.PKMS_BENCH_PG_URL ?? 'postgresql://postgres@12
  */
 export async function withScratchDatabases<T>(count: number, body: (urls: string[]) => Promise<T>): Promise<T> {
   const names = Array.from({ length: count }, () => `pkms_bench_${randomBytes(4).toString('hex')}`);
+  // One short admin connection before and one after, none held while `body` runs: on a shared server,
+  // another run's cleanup may terminate every session of the maintenance database, and an idle client
+  // killed that way fails the whole run (and its unhandled 'error' event, the process).
+  await asAdmin(async (admin) => {
+    for (const name of names) await admin.query(`CREATE DATABASE "${name}"`);
+  });
+  try {
+    return await body(names.map((name) => databaseUrl(name)));
+  } finally {
+    await asAdmin(async (admin) => {
+      for (const name of names) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    });
+  }
+}
+
+async function asAdmin(work: (admin: Client) => Promise<void>): Promise<void> {
   const admin = new Client({ connectionString: PG_URL });
   await admin.connect();
   try {
-    for (const name of names) await admin.query(`CREATE DATABASE "${name}"`);
-    return await body(names.map((name) => databaseUrl(name)));
+    await work(admin);
   } finally {
-    for (const name of names) await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
     await admin.end();
   }
 }

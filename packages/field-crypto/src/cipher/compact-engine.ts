@@ -3,7 +3,7 @@
  * once cached), the key version gives the field's key, the compact codec does one AES-GCM. Failures
  * become typed errors that name the model and field.
  */
-import { decodeCompact, encodeCompact, type CompactValue } from '../compact';
+import { decodeCompactBase64, encodeCompact, type CompactValue } from '../compact';
 import { DecryptionError, EncryptionError, type FieldCryptoError } from '../errors';
 import { isKeyStoreError, KeyStoreError, KeyStoreErrorReason } from '../key-store/errors';
 import type { KeyStore } from '../key-store/key-store';
@@ -77,7 +77,7 @@ export class CompactEngine {
 
   #open(version: LoadedKeyVersion, value: CompactValue, scheme: CompactFieldScheme, acceptScopes: readonly string[] | undefined): Buffer {
     checkKeyScope(version.scope, acceptScopes, scheme.field, version.id);
-    const plaintext = decodeCompact(version.fieldKey(scheme.compactInfo as Buffer), value.bytes);
+    const plaintext = decodeCompactBase64(version.fieldKey(scheme.compactInfo as Buffer), value.base64);
     if (!plaintext) {
       throw new DecryptionError(
         'the stored compact value failed authentication: tampered, or written for another field, model or key version',

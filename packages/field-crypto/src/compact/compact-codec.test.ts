@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { classifyCompactValue, decodeCompact, deriveCompactFieldKey, encodeCompact, fieldKeyInfo } from './index';
+import { classifyCompactValue, decodeCompact, decodeCompactBase64, deriveCompactFieldKey, encodeCompact, fieldKeyInfo } from './index';
 import { classifyStoredValue } from '../codec';
 
 const email = { model: 'User', field: 'email' };
@@ -16,7 +16,7 @@ const emailKey = keyOf(email);
 function read(stored: string, fieldKey: Buffer, keyVersionId: number): string | undefined {
   const value = classifyCompactValue(stored);
   if (value.kind !== 'compact' || value.keyVersionId !== keyVersionId) return undefined;
-  return decodeCompact(fieldKey, value.bytes)?.toString('utf8');
+  return decodeCompactBase64(fieldKey, value.base64)?.toString('utf8');
 }
 
 test('round trip; a 9-byte value is 42 bytes, 56 base64 characters', () => {
@@ -96,4 +96,49 @@ test('key-version id 0, bad padding and non-canonical base64 are malformed', () 
   const last = odd[odd.length - 2]!;
   const tweaked = odd.slice(0, -2) + String.fromCharCode(last.charCodeAt(0) + 1) + '=';
   expect(classifyCompactValue(tweaked).kind).toBe('malformed');
+});
+
+test('Precondition: a string is compact or malformed exactly when it is "/" then A..P, then standard base64 characters, then only "="', () => {
+  // The classifier scans characters with a table; this is the rule it must keep, written as an expression.
+  const looksCompact = (value: string) => /^\/[A-P][A-Za-z0-9+/]*=*$/.test(value);
+  const alphabet = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ \n.é'];
+  const stored = encodeCompact(emailKey, 3, Buffer.from('Ada Lovelace')).toString('base64');
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 80 }), fc.nat(), fc.constantFrom(...alphabet), (tail, at, character) => {
+      // random strings after the compact prefix, and one character of a real value replaced
+      for (const value of ['/A' + tail.join(''), stored.slice(0, at % stored.length) + character + stored.slice((at % stored.length) + 1)]) {
+        expect(classifyCompactValue(value).kind !== 'not-compact').toBe(looksCompact(value));
+      }
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('Precondition: the base64 text decrypts as its bytes do, at every length (scratch space and views reused) and beyond the scratch space', () => {
+  fc.assert(
+    fc.property(fc.array(fc.uint8Array({ maxLength: 1200 }), { minLength: 1, maxLength: 6 }), fc.nat(), (plaintexts, at) => {
+      // several values of different lengths one after another, as a batch reads them
+      for (const plaintext of plaintexts) {
+        const bytes = encodeCompact(emailKey, 11, plaintext);
+        const stored = bytes.toString('base64');
+        expect(decodeCompactBase64(emailKey, stored)?.equals(plaintext)).toBe(true);
+        expect(decodeCompact(emailKey, bytes)?.equals(plaintext)).toBe(true);
+        const bit = at % (bytes.length * 8);
+        bytes[bit >> 3]! ^= 1 << (bit & 7);
+        expect(read(bytes.toString('base64'), emailKey, 11)).toBeUndefined();
+        expect(decodeCompact(emailKey, bytes)).toBeUndefined();
+      }
+    }),
+    { numRuns: 200 },
+  );
+});
+
+test('Precondition: the key-version id read from the first characters is the one in the bytes', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 0xffffffff }), fc.uint8Array({ maxLength: 8 }), (keyVersionId, plaintext) => {
+      const value = classifyCompactValue(encodeCompact(emailKey, keyVersionId, plaintext).toString('base64'));
+      expect(value.kind === 'compact' && value.keyVersionId).toBe(keyVersionId);
+    }),
+    { numRuns: 1000 },
+  );
 });

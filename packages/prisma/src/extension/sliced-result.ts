@@ -5,7 +5,7 @@
  * other request of the process (`pnpm bench` measures it: findUnique's p99 during such a findMany).
  */
 import type { EncryptionScheme } from '../field-map';
-import { collectReadTargets, setAtPath, type ReadTarget } from '../walker';
+import { collectReadTargets, collectRowTargets, setAtPath, type ReadTarget } from '../walker';
 
 /** Longest synchronous stretch before yielding, as in field-crypto's batches. */
 const SLICE_MS = 8;
@@ -33,10 +33,7 @@ export async function collectReadTargetsInSlices(scheme: EncryptionScheme, model
   const targets: ReadTarget[] = [];
   let deadline = performance.now() + SLICE_MS;
   for (let first = 0; first < result.length; first += CHUNK) {
-    // Paths of a chunk start at its own index 0: shift them to the row's index in the whole result.
-    for (const target of collectReadTargets(scheme, model, operation, args, result.slice(first, first + CHUNK))) {
-      targets.push({ ...target, path: [(target.path[0] as number) + first, ...target.path.slice(1)] });
-    }
+    collectRowTargets(scheme, model, result, first, first + CHUNK, targets);
     if (performance.now() > deadline) {
       await nextTurn();
       deadline = performance.now() + SLICE_MS;

@@ -5,6 +5,6 @@
  * synchronous and in memory).
  */
 export { planArgs, type ArgsPlan, type PlanOptions, type UniqueLookup, type WriteTarget } from './args-walker';
-export { collectReadTargets, type ReadTarget } from './result-walker';
+export { collectReadTargets, collectRowTargets, type ReadTarget } from './result-walker';
 export { checkFilter, checkFieldFilter, refuseEncrypted } from './filter-policy';
 export { copyPlain, isPlainObject, setAtPath, type Path } from './plain-data';

@@ -1,6 +1,6 @@
 import { buildScheme } from '../field-map';
 import { fieldMap } from './__tests__/field-map.fixture';
-import { collectReadTargets } from './result-walker';
+import { collectReadTargets, collectRowTargets, type ReadTarget } from './result-walker';
 
 const scheme = buildScheme(fieldMap);
 
@@ -107,5 +107,18 @@ describe('collectReadTargets: the fluent API decided by shape (issue 9 finding 4
       'settings.settings': 'Settings.settings=t',
     });
     expect(reads('Account', 'findUnique', { select: { settings: true } }, { settings: null })).toEqual({});
+  });
+});
+
+describe('collectRowTargets', () => {
+  it('finds in a stretch of rows what collectReadTargets finds there, with paths into the whole list, and stops at its end', () => {
+    const rows = Array.from({ length: 10 }, (_, i) => ({ id: i, name: `n${i}`, email: `e${i}`, phone: i % 2 ? `p${i}` : null, posts: i === 4 ? [{ id: 1, title: 't', body: 'b' }] : [] }));
+    const whole = collectReadTargets(scheme, 'User', 'findMany', {}, rows);
+    const stretches: ReadTarget[] = [];
+    for (const [from, to] of [[0, 3], [3, 8], [8, 64]] as const) collectRowTargets(scheme, 'User', rows, from, to, stretches);
+    expect(stretches).toEqual(whole);
+    const middle: ReadTarget[] = [];
+    collectRowTargets(scheme, 'User', rows, 4, 5, middle);
+    expect(middle.map((target) => target.path.join('.'))).toEqual(['4.name', '4.email', '4.posts.0.body']);
   });
 });

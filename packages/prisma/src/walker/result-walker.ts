@@ -60,6 +60,25 @@ export function collectReadTargets(scheme: EncryptionScheme, model: string, oper
 }
 
 /**
+ * The encrypted values of `rows[from]` to `rows[to - 1]`, a stretch of a list of `model`'s rows (a
+ * findMany's result), appended to `targets` with paths from the root of the whole list: the targets
+ * {@link collectReadTargets} finds in those rows, without copying them into a list of their own. The
+ * sliced walk of a long result (extension/sliced-result.ts) calls it one stretch at a time.
+ *
+ * @example
+ * ```ts
+ * const targets: ReadTarget[] = [];
+ * collectRowTargets(scheme, 'User', rows, 64, 128, targets); // paths [64, 'email'] ... [127, 'phone']
+ * ```
+ */
+export function collectRowTargets(scheme: EncryptionScheme, model: string, rows: readonly unknown[], from: number, to: number, targets: ReadTarget[]): void {
+  const rowModel = scheme.model(model);
+  if (!rowModel.reachesEncryptedFields) return;
+  const end = Math.min(to, rows.length);
+  for (let index = from; index < end; index++) visitRow(scheme, rowModel, rows[index], [index], targets);
+}
+
+/**
  * The model whose rows `result` holds. A fluent call selects exactly one relation and may get that
  * relation's value back unwrapped: while the selection is a single relation, the shape of `result`
  * decides (see `fluentResultReadings`) whether it is the parent row or the related one
@@ -120,7 +139,9 @@ function visitRow(scheme: EncryptionScheme, model: ModelScheme, row: unknown, pa
   const rowScope = scopeField === undefined || row[scopeField] === undefined ? undefined : scopeOf(row[scopeField]);
   for (const field of model.encrypted.keys()) {
     const stored = row[field];
-    if (typeof stored === 'string') targets.push({ path: [...path, field], model: model.name, field, stored, ...(rowScope === undefined ? {} : { rowScope }) });
+    if (typeof stored !== 'string') continue;
+    // Two literals rather than a conditional spread, which builds and copies an object per value read.
+    targets.push(rowScope === undefined ? { path: [...path, field], model: model.name, field, stored } : { path: [...path, field], model: model.name, field, stored, rowScope });
   }
   for (const [name, relation] of model.relations) {
     const related = row[name];
