@@ -108,28 +108,26 @@ describe('processInSlices', () => {
     expect(unsliced.ran).toBe(unsliced.total);
   });
 
-  it('slices at the budget withSliceBudget sets, and restores the default after', async () => {
-    /** How many turns of the event loop an immediate chain got while `work` ran: more slices, more turns. */
-    async function turnsDuring(work: () => Promise<unknown>): Promise<number> {
-      let turns = 0;
-      let done = false;
-      const tick = () => {
-        if (done) return;
-        turns += 1;
-        setImmediate(tick);
-      };
-      setImmediate(tick);
-      await work();
-      done = true;
-      return turns;
-    }
-    // Items of 1/64 of the default budget: about 64 per slice at the default, 256 at 4x the budget.
-    const batch = () => batchOf(2048, SLICE_MS / 64).done();
-    const atDefault = await turnsDuring(batch);
-    const atFourTimes = await withSliceBudget(SLICE_MS * 4, () => turnsDuring(batch));
-    expect(atDefault).toBeGreaterThan(atFourTimes);
-    expect(sliceDeadline() - performance.now()).toBeGreaterThan(SLICE_MS / 2);
-    expect(sliceDeadline() - performance.now()).toBeLessThanOrEqual(SLICE_MS);
+  it('slices at the budget withSliceBudget sets, and restores the default after, also when the body fails', async () => {
+    /** The budget in force, read off sliceDeadline between two clock reads. */
+    const budget = () => {
+      const before = performance.now();
+      const deadline = sliceDeadline();
+      const after = performance.now();
+      return { atLeast: deadline - after, atMost: deadline - before };
+    };
+    const within = ({ atLeast, atMost }: { atLeast: number; atMost: number }, ms: number) => atLeast <= ms && ms <= atMost;
+    expect(within(budget(), SLICE_MS)).toBe(true);
+    expect(within(await withSliceBudget(SLICE_MS / 4, () => Promise.resolve(budget())), SLICE_MS / 4)).toBe(true);
+    await expect(withSliceBudget(SLICE_MS * 2, () => Promise.reject(new Error('body failed')))).rejects.toThrow('body failed');
+    expect(within(budget(), SLICE_MS)).toBe(true);
+    // A budget as long as the batch: one stretch, the immediate queued with it runs after the last item.
+    const { items, state, done } = batchOf(64, SLICE_MS / 16);
+    let ranBefore = -1;
+    setImmediate(() => void (ranBefore = state.ran));
+    await withSliceBudget(SLICE_MS * 1000, done);
+    await nextSlice(); // the queued immediate has run by now
+    expect(ranBefore).toBe(items.length);
     await expect(withSliceBudget(0, () => Promise.resolve())).rejects.toThrow(RangeError);
   });
 });
