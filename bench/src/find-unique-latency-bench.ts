@@ -10,9 +10,10 @@
  * and not sliced (`withoutSlicing`, the baseline). Phases interleave round by round; latencies are pooled
  * per phase, and each round's p99 is kept for the spread. Then the throughput each budget costs:
  * `decryptMany` of the same values with no probes, wall and process CPU time, paired per round with
- * the unsliced run.
+ * the unsliced run, and the CPU time of one yield (its cost over the budget is the share slicing takes).
  *
- *   pnpm --filter @prisma-kms/bench exec tsx src/find-unique-latency-bench.ts [--values N] [--rounds N] [--interval-ms N] [--budgets 8,4,2,1]
+ *   pnpm --filter @prisma-kms/bench exec tsx src/find-unique-latency-bench.ts [--values N] [--rounds N] [--interval-ms N]
+ *     [--budgets 8,4,2,1] [--throughput-rounds N]
  *
  * Target (issue 12): with slicing, the p99 during a 100,000-value decrypt stays within 2x of the p99
  * without it.
@@ -20,7 +21,7 @@
 import { readFileSync } from 'node:fs';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { createBlindIndexer, createIndexKey, generateLocalKey, loadIndexKeys, localAesKeyring, type FieldValue } from '@prisma-kms/field-crypto';
-import { SLICE_MS, withSliceBudget } from '@prisma-kms/field-crypto/internal/slicing';
+import { nextSlice, SLICE_MS, withSliceBudget } from '@prisma-kms/field-crypto/internal/slicing';
 import { fieldEncryption } from '@prisma-kms/prisma';
 import { PrismaClient } from '@prisma-kms/schema/postgresql';
 import { fieldMap } from '@prisma-kms/schema/postgresql/fields';
@@ -45,7 +46,12 @@ export interface LatencyBenchOptions {
   intervalMs?: number;
   /** Slice budgets (ms) to run the sliced phases at. Default: field-crypto's SLICE_MS alone. */
   budgets?: readonly number[];
+  /** Rounds of the throughput runs (no probes). Default: `rounds`. */
+  throughputRounds?: number;
 }
+
+/** Yields timed back to back for {@link LatencyFigures.yieldCpuUs}. */
+const TIMED_YIELDS = 20_000;
 
 /** What runs while the probes do: nothing, the cipher alone, Prisma alone, or Prisma through the extension. */
 export type BigRead = 'nothing' | 'decryptMany' | 'plain findMany' | 'findMany';
@@ -78,6 +84,12 @@ export interface LatencyFigures {
   defaultBudget: number;
   phases: PhaseFigures[];
   throughput: ThroughputFigures[];
+  /**
+   * Process CPU time (µs) of one yield between slices with nothing else to run, the median of the
+   * throughput rounds: a batch sliced at B ms pays about this over B*1000 µs of its own time, whatever
+   * its size, a figure the machine's load does not blur as much as the paired wall times.
+   */
+  yieldCpuUs: number;
 }
 
 /** The phases of one round, in the order they run: quiet first, then each big read at each budget and not sliced. */
@@ -150,7 +162,12 @@ export async function benchFindUniqueLatency(options: LatencyBenchOptions = {}):
 
       // Throughput: the same decryptMany with nothing else running, budgets in an order that rotates each round.
       const throughput: ThroughputFigures[] = [Infinity, ...budgets].map((budget) => ({ budget, wallMs: [], cpuMs: [] }));
-      for (let round = 0; round < rounds; round++) {
+      const yieldCpuUs: number[] = [];
+      for (let round = 0; round < (options.throughputRounds ?? rounds); round++) {
+        const cpu = process.cpuUsage();
+        for (let i = 0; i < TIMED_YIELDS; i++) await nextSlice();
+        const used = process.cpuUsage(cpu);
+        yieldCpuUs.push((used.user + used.system) / TIMED_YIELDS);
         for (let k = 0; k < throughput.length; k++) {
           const into = throughput[(round + k) % throughput.length] as ThroughputFigures;
           const cpu = process.cpuUsage();
@@ -161,7 +178,7 @@ export async function benchFindUniqueLatency(options: LatencyBenchOptions = {}):
           into.cpuMs.push((used.user + used.system) / 1000);
         }
       }
-      return { values: rows * ENCRYPTED.length, rows, intervalMs, defaultBudget: SLICE_MS, phases, throughput };
+      return { values: rows * ENCRYPTED.length, rows, intervalMs, defaultBudget: SLICE_MS, phases, throughput, yieldCpuUs: median(yieldCpuUs) };
     } finally {
       await database.$disconnect();
     }
@@ -217,19 +234,20 @@ export function printLatencyTable(figures: LatencyFigures, write: (text: string)
   const reading = (label: string, phase: PhaseFigures | undefined, base: PhaseFigures, baseLabel: string) => {
     if (!phase) return `${label}: no phase at the default budget`;
     const { pooled, rounds } = versus(phase, base);
-    return `${label}: p99 ${quantile(phase.latencies, 0.99).toFixed(1)} ms = ${times(pooled)} ${baseLabel} (per round ${range(rounds, times)}); target 2x: ${pooled <= 2 ? 'met' : 'not met'}`;
+    return `${label}: p99 ${quantile(phase.latencies, 0.99).toFixed(1)} ms = ${times(pooled)} ${baseLabel} (per round ${range(rounds, times)}, median ${times(median(rounds))}); target 2x: ${pooled <= 2 ? 'met' : 'not met'}`;
   };
   const atDefault = (read: BigRead) => phases.find((p) => p.read === read && p.budget === defaultBudget);
   const unsliced = figures.throughput.find((t) => t.budget === Infinity) as ThroughputFigures;
   const paired = (samples: readonly number[], base: readonly number[]) => median(samples.map((v, round) => v / (base[round] as number)));
   const throughputTable = fixedWidthTable(
-    ['decryptMany, no probes', 'wall ms', 'CPU ms', 'wall x not sliced', 'CPU x not sliced'],
+    ['decryptMany, no probes', 'wall ms', 'CPU ms', 'wall x not sliced', 'CPU x not sliced', "yields' cost"],
     figures.throughput.map((t) => [
       t.budget === Infinity ? 'not sliced' : `${t.budget} ms slices${t.budget === defaultBudget ? ' (default)' : ''}`,
       median(t.wallMs).toFixed(0),
       median(t.cpuMs).toFixed(0),
       times(paired(t.wallMs, unsliced.wallMs)),
       times(paired(t.cpuMs, unsliced.cpuMs)),
+      t.budget === Infinity ? '' : `${((100 * figures.yieldCpuUs) / (t.budget * 1000)).toFixed(2)}%`,
     ]),
   );
   const text = [
@@ -241,6 +259,7 @@ export function printLatencyTable(figures: LatencyFigures, write: (text: string)
     '',
     `Throughput: decryptMany of the ${figures.values} values with nothing else running, medians of ${unsliced.wallMs.length} rounds, ratios paired per round:`,
     throughputTable,
+    `A yield between slices costs ${figures.yieldCpuUs.toFixed(1)} µs of CPU with nothing else to run (median of ${figures.throughput[0]?.wallMs.length ?? 0} x ${TIMED_YIELDS}): "yields' cost" is that over the budget.`,
   ].join('\n');
   write(text);
   return text;
@@ -252,6 +271,7 @@ if (require.main === module) {
     rounds: positiveIntegerFlag('rounds', 5),
     intervalMs: positiveIntegerFlag('interval-ms', 10),
     budgets: positiveNumberListFlag('budgets', [SLICE_MS]),
+    throughputRounds: positiveIntegerFlag('throughput-rounds', positiveIntegerFlag('rounds', 5)),
   };
   benchFindUniqueLatency(options)
     .then((figures) => {
