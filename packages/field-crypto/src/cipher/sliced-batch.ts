@@ -8,13 +8,14 @@
  */
 
 /**
- * Longest synchronous stretch before yielding. Issue 12 caps a stretch at about 10 ms, but a request of
- * another caller (a findUnique) crosses the event loop several times (its timer, its query's socket
- * read, the driver's callbacks), and each crossing can wait out one whole slice: its latency grows by
- * a few budgets, not one. `pnpm bench` measures the choice (findUnique p99 against budgets, and the
- * throughput each costs).
+ * Longest synchronous stretch before yielding (ms). Issue 12 caps a stretch at about 10 ms, but a request
+ * of another caller (a findUnique) crosses the event loop several times (its timer, its query's socket
+ * read, the driver's callbacks), and each crossing can wait out one whole slice: its latency grows by a
+ * few budgets, not one. For its p99 to stay within 2x of the 5 ms it takes alone, a slice must stay
+ * near 1 ms. The price is one yield per slice, about 5 µs of CPU with nothing else to run: 0.5% of a
+ * batch at 1 ms (bench/src/find-unique-latency-bench.ts measures both: `--budgets 8,4,2,1`).
  */
-export const SLICE_MS = 8;
+export const SLICE_MS = 1;
 /** The budget in force: {@link SLICE_MS}, or another inside {@link withSliceBudget} (Infinity: {@link withoutSlicing}). */
 let sliceMs = SLICE_MS;
 /** Check the clock every this many values: a clock read costs about what a compact value does. */
