@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   console.log(`  a fresh process reading them in random order: ${compact.readerDecryptCalls} Decrypt, ${compact.readerGenerateDataKeyCalls} GenerateDataKey`);
 
   const latency = await benchFindUniqueLatency();
-  console.log(`\nfindUnique started every ${latency.intervalMs} ms (open loop) while a findMany of ${latency.values} compact values (${latency.rows} rows) decrypts:`);
+  console.log(`\nfindUnique started every ${latency.intervalMs} ms (open loop) while ${latency.values} compact values (${latency.rows} rows) decrypt (decryptMany alone, then a findMany):`);
   printLatencyTable(latency);
 
   console.log('\nKey scopes at 10,000 users (`pnpm bench:scopes` for 100,000):');

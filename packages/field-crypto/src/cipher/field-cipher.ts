@@ -493,8 +493,9 @@ class Cipher implements FieldCipher {
   }
 
   /**
-   * Runs `one` over the items in slices of about 10 ms that yield to the event loop (a warm cache makes
-   * every item synchronous, and 100,000 of them would otherwise hold the loop for seconds).
+   * Runs `one` over the items in slices that yield to the event loop (sliced-batch.ts: the budget and the
+   * yield; a warm cache makes every item synchronous, and 100,000 of them would otherwise hold the loop
+   * for seconds).
    */
   #many(items: ReadonlyArray<FieldValue>, one: (item: FieldValue) => string | Promise<string>): Promise<string[]> {
     return processInSlices(items, one, settleAll);

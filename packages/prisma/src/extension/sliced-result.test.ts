@@ -1,3 +1,4 @@
+import { withoutSlicing } from '@prisma-kms/field-crypto/internal/slicing';
 import { buildScheme } from '../field-map';
 import { fieldMap } from '../walker/__tests__/field-map.fixture';
 import { collectReadTargets } from '../walker';
@@ -16,6 +17,21 @@ function users(count: number) {
   }));
 }
 
+/** How many turns of the event loop other work got while `work` ran. */
+async function turnsDuring(work: () => Promise<unknown>): Promise<number> {
+  let turns = 0;
+  let done = false;
+  const tick = () => {
+    if (done) return;
+    turns += 1;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+  await work();
+  done = true;
+  return turns;
+}
+
 describe('collectReadTargetsInSlices', () => {
   it('finds the same targets in the same order as collectReadTargets, paths shifted to each row, nested relations included', async () => {
     const rows = users(1_000);
@@ -23,24 +39,22 @@ describe('collectReadTargetsInSlices', () => {
   });
 
   it('yields while it walks a long list, more than once, and not for a short one or a single row', async () => {
-    /** How many turns of the event loop other work got while `work` ran. */
-    async function turnsDuring(work: () => Promise<unknown>): Promise<number> {
-      let turns = 0;
-      let done = false;
-      const tick = () => {
-        if (done) return;
-        turns += 1;
-        setImmediate(tick);
-      };
-      setImmediate(tick);
-      await work();
-      done = true;
-      return turns;
-    }
     const many = users(100_000);
-    expect(await turnsDuring(() => collectReadTargetsInSlices(scheme, 'User', 'findMany', {}, many))).toBeGreaterThan(1);
+    expect(await turnsDuring(() => collectReadTargetsInSlices(scheme, 'User', 'findMany', {}, many))).toBeGreaterThan(2);
     expect(await turnsDuring(() => collectReadTargetsInSlices(scheme, 'User', 'findMany', {}, users(10)))).toBe(0);
     expect(await turnsDuring(() => collectReadTargetsInSlices(scheme, 'User', 'findUnique', {}, users(1)[0]))).toBe(0);
+  });
+});
+
+describe('the slice budget', () => {
+  it("is field-crypto's: withoutSlicing makes the walk one stretch after its first yield, and the writing back one stretch", async () => {
+    const many = users(100_000);
+    const targets = collectReadTargets(scheme, 'User', 'findMany', {}, many);
+    const plaintexts = targets.map(() => 'plain');
+    // The first yield is one full turn of the loop: two setImmediate hops, at most two ticks of the chain.
+    expect(await withoutSlicing(() => turnsDuring(() => collectReadTargetsInSlices(scheme, 'User', 'findMany', {}, many)))).toBeLessThanOrEqual(2);
+    expect(await withoutSlicing(() => turnsDuring(() => setAtPathsInSlices(many, targets, plaintexts)))).toBe(0);
+    expect(await turnsDuring(() => setAtPathsInSlices(many, targets, plaintexts))).toBeGreaterThan(0);
   });
 });
 
