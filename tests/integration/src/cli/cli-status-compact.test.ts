@@ -3,14 +3,17 @@
  * current key is the key store's current version of the application's key, read from the store's rows
  * (no KMS call): values under it count as current, values under an older version as other keys (what
  * `rotate` re-encrypts), named with their version. Then `rotate`, `encrypt` and `verify` agree with it.
+ * And the application's blind-index key in the same store: `encrypt` and `reindex` with the config's
+ * `blindIndexer: () => keyStore.blindIndexer(APPLICATION_SCOPE)`, the application's lookups with the same.
  * SQLite and PostgreSQL, a key store in the test database wrapped by a local key.
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { prismaKeyStorage } from '@prisma-kms/prisma';
+import { APPLICATION_SCOPE } from '@prisma-kms/field-crypto';
+import { fieldEncryption, prismaKeyStorage, type FieldMap } from '@prisma-kms/prisma';
 import type { Provider } from '../harness';
 import { CliFixture, newKey } from './cli-test-kit';
-import { databaseFor } from './fixtures/config-factory';
+import { databaseFor, fieldMapFor } from './fixtures/config-factory';
 // Loaded here first so the CLI's config loader finds it in this process's module registry (see cli-key-store).
 import { appCipher, appKeyStore, scopeConfig, type ScopeConfigOptions } from './fixtures/scope-config';
 
@@ -100,5 +103,46 @@ describe.each<Provider>(['sqlite', 'postgresql'])('status of compact values unde
     const verify = await fx.run(['verify', '--model', 'AuditEntry', '--quiet']);
     expect(verify.status).toBe(0);
     expect(verify.stdout).toContain(`${ROWS + 2} values checked, 0 failed`);
+  }, 120_000);
+
+  it("the application's blind-index key in the store: encrypt fills the index, keys rotate --purpose blind-index + reindex move it to version 2, the application finds every row", async () => {
+    const withIndexKey = { ...options, applicationIndexKey: true };
+    writeFileSync(join(fx.dir, 'index-key.config.ts'), `import { scopeConfig } from ${JSON.stringify(FACTORY)};\nexport default scopeConfig(${JSON.stringify(withIndexKey)});\n`);
+    const cli = (args: string[]) => fx.run([...args, '--config', 'index-key.config.ts']);
+    expect((await cli(['keys', 'create', '--purpose', 'blind-index'])).status).toBe(0);
+    const q = fx.db.raw.quote;
+    const emails = Array.from({ length: ROWS }, (_, i) => `user${i}@example.com`);
+    await fx.db.raw.query(
+      `INSERT INTO ${q('users')} (${['id', 'name', 'email'].map(q).join(', ')}) VALUES ${emails.map(() => '(?, ?, ?)').join(', ')}`,
+      emails.flatMap((email, i) => [i + 1, `Name ${i}`, email]),
+    );
+    const indexVersions = async () => {
+      const json = JSON.parse((await cli(['status', '--model', 'User', '--json'])).stdout) as { fields: Array<{ field: string; blindIndex?: { empty: number; byVersion: Record<string, number> } }> };
+      return json.fields.find((f) => f.field === 'email')!.blindIndex;
+    };
+    /** The application: the extension with the store's index key, as a function. */
+    const lookUp = async (email: string) => {
+      const client = databaseFor(provider, fx.db.url);
+      try {
+        const store = appKeyStore(options, prismaKeyStorage(client.prismaKmsKey));
+        const prisma = client.$extends(
+          fieldEncryption({ fields: fieldMapFor(provider) as unknown as FieldMap, cipher: appCipher(options, store), blindIndexer: () => store.blindIndexer(APPLICATION_SCOPE) }),
+        ) as unknown as { user: { findFirst(args: unknown): Promise<{ id: number; email: string } | null> } };
+        return (await prisma.user.findFirst({ where: { email }, select: { id: true, email: true } })) ?? undefined;
+      } finally {
+        await client.$disconnect();
+      }
+    };
+
+    expect((await cli(['encrypt', '--model', 'User', '--quiet'])).status).toBe(0);
+    expect(await indexVersions()).toEqual({ column: 'email_hash', empty: 0, byVersion: { v1: ROWS } });
+    expect(await lookUp('USER7@example.com')).toEqual({ id: 8, email: 'user7@example.com' });
+
+    expect((await cli(['keys', 'rotate', '--purpose', 'blind-index'])).status).toBe(0);
+    const reindex = await cli(['reindex', '--model', 'User', '--quiet']);
+    expect(reindex.status).toBe(0);
+    expect(reindex.stdout).toContain(`${ROWS} values reindexed`);
+    expect(await indexVersions()).toEqual({ column: 'email_hash', empty: 0, byVersion: { v2: ROWS } });
+    expect(await lookUp('user29@example.com')).toEqual({ id: 30, email: 'user29@example.com' });
   }, 120_000);
 });
