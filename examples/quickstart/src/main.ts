@@ -4,28 +4,27 @@
  * `pnpm start` runs `prisma migrate deploy` (this folder's own migrations create `.data/quickstart.db`),
  * then this file, which:
  * 1. creates `.data/local-key.txt` (a 256-bit key, mode 0600) on first run;
- * 2. on first run, creates version 1 of the key store's key (the `prisma_kms_keys` table, wrapped by the
- *    local key): a control-plane step, what `prisma-kms keys create` does; an app never does it per request;
- * 3. extends a Prisma client with `fieldEncryption`, writing compact values under the key store;
+ * 2. on first run, creates version 1 of the key store's two keys (rows of the `prisma_kms_keys` table,
+ *    wrapped by the local key): the field key and the blind-index key. A control-plane step, what
+ *    `prisma-kms keys create` and `keys create --purpose blind-index` do; an app never does it per request;
+ * 3. extends a Prisma client with `fieldEncryption`, writing compact values under the key store and
+ *    computing the email's blind index with the store's index key;
  * 4. writes users with posts through the extended client, then prints what the database holds
  *    (read with plain SQL, bypassing Prisma) beside what the client returns.
  *
  * In production the keyring is `kmsKeyring({ generatorKeyId: 'arn:aws:kms:...' })`: nothing else changes.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
 import {
-  createBlindIndexer,
+  APPLICATION_SCOPE,
   createFieldCipher,
-  createIndexKey,
   createKeyStore,
   ensureLocalKeyFile,
-  loadIndexKeys,
   keyStoreAdmin,
   localAesKeyring,
-  splitIndexKeyMessages,
   type KeyringNode,
   type KeyStoreStorage,
 } from '@prisma-kms/field-crypto';
@@ -48,13 +47,14 @@ async function main(): Promise<void> {
   // The key store: key versions in this database, each wrapped by the keyring. Pass the unextended
   // client's delegate, so key-store queries never go through the extension.
   const storage = prismaKeyStorage(base.prismaKmsKey);
-  await ensureFirstKeyVersion(storage, keyring);
+  await ensureFirstKeyVersions(storage, keyring);
   const keyStore = createKeyStore({ name: KEY_STORE, storage, keyring });
   // Compact values under the key store (the default with a key store); the keyring still reads
   // Encryption SDK messages written by earlier versions of this quickstart.
   const cipher = createFieldCipher({ keyring, keyStore, format: 'compact', encryptionContext: { app: 'quickstart' } });
-  // The blind-index key (for `where: { email }`) is itself stored encrypted, as an Encryption SDK message.
-  const blindIndexer = createBlindIndexer(await loadIndexKeys(keyring, await indexKeyMessages(keyring)));
+  // The blind-index key (for `where: { email }`) is a row of the same store. A function, not an indexer:
+  // each operation that may need it asks the store, which caches it and picks up a rotated index key.
+  const blindIndexer = () => keyStore.blindIndexer(APPLICATION_SCOPE);
   const prisma = base.$extends(fieldEncryption({ fields: fieldMap, cipher, blindIndexer }));
 
   const run = Date.now().toString(36);
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   console.log(`findFirst({ where: { email: 'ADA+${run}@Example.COM' } }) ->`, found);
   console.log(`Stored value size: ${stored.email?.length} characters for a ${fromClient.email.length}-character email.`);
   console.log(`Key store: ${JSON.stringify(keyStore.stats)} (one keyring unwrap per key version per process, whatever the row count)`);
-  console.log(`\nDatabase: ${databaseFile}\nLocal key: ${join(dataDir, 'local-key.txt')} (development only)`);
+  console.log(`\nDatabase: ${databaseFile}\nLocal key: ${join(dataDir, 'local-key.txt')} (development only; the one key file: the field and blind-index keys are rows of prisma_kms_keys)`);
   console.log('Run it again: the same key reads the earlier rows; delete .data/ to start over.');
 
   await base.$disconnect();
@@ -118,21 +118,18 @@ async function main(): Promise<void> {
 const KEY_STORE = 'quickstart';
 
 /**
- * Control plane, not data plane: makes version 1 of the key when the store is empty, as
- * `prisma-kms keys create` would. An application creates and rotates keys from the CLI, never per request.
+ * Control plane, not data plane: makes version 1 of the field key and of the blind-index key when the
+ * store has none, as `prisma-kms keys create` and `prisma-kms keys create --purpose blind-index` would.
+ * An application creates and rotates keys from the CLI, never per request.
  */
-async function ensureFirstKeyVersion(storage: KeyStoreStorage, keyring: KeyringNode): Promise<void> {
+async function ensureFirstKeyVersions(storage: KeyStoreStorage, keyring: KeyringNode): Promise<void> {
   const admin = keyStoreAdmin({ name: KEY_STORE, storage, keyring });
-  if ((await admin.list()).length > 0) return;
-  const created = await admin.createKeyVersion();
-  console.log(`Control plane (first run only): created key '${created.keyName}' version ${created.version} (id ${created.id}) in prisma_kms_keys, wrapped by the local key.`);
-}
-
-/** The index key file holds Encryption SDK messages, one per key version; made on first run. */
-async function indexKeyMessages(keyring: KeyringNode): Promise<string[]> {
-  const file = join(dataDir, 'index-key.txt');
-  if (!existsSync(file)) writeFileSync(file, `${await createIndexKey(keyring, { version: 1 })}\n`, { mode: 0o600 });
-  return splitIndexKeyMessages(readFileSync(file, 'utf8'));
+  const existing = new Set((await admin.list()).map((v) => v.purpose));
+  for (const purpose of ['field', 'blind-index'] as const) {
+    if (existing.has(purpose)) continue;
+    const created = await admin.createKeyVersion({ purpose });
+    console.log(`Control plane (first run only): created ${purpose} key '${created.keyName}' version ${created.version} (id ${created.id}) in prisma_kms_keys, wrapped by the local key.`);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -8,7 +8,7 @@
  * ```
  */
 // The query extension.
-export { fieldEncryption, type ExtensionCipher, type FieldEncryptionOptions, type PlaintextMode, type ShreddedMode } from './extension';
+export { fieldEncryption, type ApplicationIndexer, type ExtensionCipher, type FieldEncryptionOptions, type PlaintextMode, type ShreddedMode } from './extension';
 
 // Its errors (crypto failures are field-crypto's errors and pass through unchanged).
 export {

@@ -23,7 +23,7 @@ export type { FieldRef } from '@prisma-kms/field-crypto';
  * The slice of `@prisma-kms/field-crypto`'s `FieldCipher` the CLI uses; a cipher from
  * `createFieldCipher` is one.
  */
-export type MigrationCipher = Pick<FieldCipher, 'encryptMany' | 'decryptMany' | 'decrypt' | 'inspect' | 'currentWrappingKey' | 'configuredWrappingKey'>;
+export type MigrationCipher = Pick<FieldCipher, 'encryptMany' | 'decryptMany' | 'decrypt' | 'inspect' | 'currentWrappingKey' | 'configuredWrappingKey' | 'format'>;
 
 /** The slice of field-crypto's `BlindIndexer` the CLI uses (`encrypt` computes; `reindex` also checks entries' versions). */
 export type MigrationBlindIndexer = Pick<BlindIndexer, 'compute' | 'isCurrent' | 'currentVersion'>;

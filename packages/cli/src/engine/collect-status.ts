@@ -2,9 +2,10 @@
  * `status`: per model and field, how many values are null, plaintext, ciphertext under the current
  * generator key, ciphertext under other keys (by wrapping key), and damaged (malformed) messages; and
  * for a field with a blind index, how many entries are empty and under which index key version.
- * Reads only; parses headers only; makes no KMS call (the current key comes from the configuration).
+ * Reads only; parses headers only; makes no KMS call (the current key comes from the configuration, or,
+ * for a cipher writing compact values, from the key store's rows).
  */
-import { parseIndexValue, type StoredValue } from '@prisma-kms/field-crypto';
+import { APPLICATION_SCOPE, KEY_STORE_PROVIDER_ID, parseIndexValue, type StoredValue, type WrappingKeyRef } from '@prisma-kms/field-crypto';
 import type { MigrationCipher, RawSqlClient } from '../config/define-config';
 import type { Dialect } from '../sql/dialect';
 import { runPipeline } from './batch-pipeline';
@@ -80,15 +81,23 @@ export interface BlindIndexStatus {
 /** What `status` reports: the current generator key (as configured) and the counts of every target field. */
 export interface StatusReport {
   /**
-   * The generator key as configured, or a note that only KMS could tell (an alias): then every
+   * The generator key as configured; for a cipher writing compact values, the key store's current
+   * version of the application's key (`prisma-kms-key-store:<key-version id>`). Or a note saying why it
+   * is not known (an alias as generator; compact values without the config's `keyStore`): then every
    * ciphertext is listed under `otherKeys` by its wrapping key.
    */
   readonly currentKey: string;
+  /** Compact values: the version number of `currentKey` in the key store. */
+  readonly currentKeyVersion?: number;
   readonly fields: FieldStatus[];
 }
 
 /** Shown instead of the key when the configuration does not name it as KMS records it. */
 export const UNKNOWN_CURRENT_KEY = '(not known without asking KMS: configure the generator by key ARN)';
+/** Shown instead of the key when the cipher writes compact values and the config has no key store to read. */
+export const UNKNOWN_KEY_STORE_VERSION = "(a key-store version: add the config's keyStore so that status can read which)";
+/** Shown instead of the key when the cipher writes compact values and the key store has no active key yet. */
+export const NO_ACTIVE_KEY_VERSION = '(none: the key store has no active key; run prisma-kms keys create)';
 
 export interface StatusOptions {
   readonly db: RawSqlClient;
@@ -110,7 +119,7 @@ export interface StatusOptions {
  * ```
  */
 export async function collectStatus(targets: readonly TableTarget[], options: StatusOptions): Promise<StatusReport> {
-  const currentKey = options.cipher.configuredWrappingKey() ?? null;
+  const current = currentKeyOf(options.cipher, options.keys);
   // The classifier and the per-scope count both read a value's header: the second asks for the value just parsed.
   let lastValue: string | undefined;
   let lastStored: StoredValue | undefined;
@@ -121,7 +130,7 @@ export async function collectStatus(targets: readonly TableTarget[], options: St
     }
     return lastStored;
   };
-  const unscoped = valueClassifier(inspect, currentKey);
+  const unscoped = valueClassifier(inspect, current.ref);
   const keys = options.keys;
   const fields: FieldStatus[] = [];
   for (const target of targets) {
@@ -183,7 +192,34 @@ export async function collectStatus(targets: readonly TableTarget[], options: St
       });
     });
   }
-  return { currentKey: currentKey ? wrappingKeyLabel(currentKey) : UNKNOWN_CURRENT_KEY, fields };
+  return { currentKey: current.label, ...(current.version !== undefined ? { currentKeyVersion: current.version } : {}), fields };
+}
+
+/** The key new values are written under, as far as the config and the key store's rows tell. */
+interface CurrentKey {
+  readonly ref: WrappingKeyRef | null;
+  /** `ref` as a label, or why it is not known. */
+  readonly label: string;
+  /** Compact values: `ref`'s version number in the key store. */
+  readonly version?: number;
+}
+
+/**
+ * The current key without a KMS call: the keyring's configured generator for the message format; for
+ * compact values, the key store's current version of the application's key, from the store's rows (the
+ * cipher could only tell by loading it, a KMS Decrypt).
+ */
+function currentKeyOf(cipher: MigrationCipher, keys: ScopeKeyIndex | undefined): CurrentKey {
+  if (cipher.format === 'compact') {
+    if (!keys) return { ref: null, label: UNKNOWN_KEY_STORE_VERSION };
+    const id = keys.currentId(APPLICATION_SCOPE);
+    const facts = id === undefined ? undefined : keys.keyVersion(id);
+    if (id === undefined || !facts) return { ref: null, label: NO_ACTIVE_KEY_VERSION };
+    const ref: WrappingKeyRef = { providerId: KEY_STORE_PROVIDER_ID, keyId: String(id) };
+    return { ref, label: wrappingKeyLabel(ref), version: facts.version };
+  }
+  const ref = cipher.configuredWrappingKey() ?? null;
+  return { ref, label: ref ? wrappingKeyLabel(ref) : UNKNOWN_CURRENT_KEY };
 }
 
 function countIndexEntry(index: { empty: number; byVersion: Record<string, number> }, stored: string | null): void {

@@ -37,6 +37,17 @@ describe('result formatting', () => {
     expect(text).not.toContain('key versions the key store does not have');
   });
 
+  it('status of compact values: the current key with its key-store version, older versions by version', () => {
+    const scopes = { byScope: { '': 5 }, byKeyVersion: { '7': { scope: '', version: 1, status: 'retired', values: 2 }, '9': { scope: '', version: 2, status: 'active', values: 3 } }, shredded: 0, shreddedByScope: {}, unknownKeyVersion: 0, wrongScope: 0 };
+    const text = formatStatus({
+      currentKey: 'prisma-kms-key-store:9',
+      currentKeyVersion: 2,
+      fields: [{ model: 'AuditEntry', field: 'payload', table: 'audit_entries', column: 'payload', rows: 5, null: 0, plaintext: 0, current: 3, otherKeys: 2, malformed: 0, byWrappingKey: { 'prisma-kms-key-store:7': 2 }, scopes }],
+    });
+    expect(text).toContain('current generator key: prisma-kms-key-store:9 (key store, version 2)');
+    expect(text).toContain('AuditEntry.payload: 2 under prisma-kms-key-store:7 (key store version 1, retired)');
+  });
+
   it('migration and verify name failures by model, field and key, never by value', () => {
     const failure = { model: 'AuditEntry', field: 'payload', key: { tenant: 'acme', seq: 3 }, code: 'PRISMA_KMS_DECRYPTION_FAILED' };
     const migration = formatMigration(

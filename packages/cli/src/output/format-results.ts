@@ -2,6 +2,7 @@
  * Renders command results for people (aligned text) and for scripts (`--json`). Values never appear:
  * only names, counts, primary keys and error codes.
  */
+import { KEY_STORE_PROVIDER_ID } from '@prisma-kms/field-crypto';
 import type { FieldStatus, StatusReport } from '../engine/collect-status';
 import { remainingTotal, type TableMigrationResult, type ValueFailure } from '../engine/run-migration';
 import type { TableVerifyResult } from '../engine/verify-values';
@@ -17,10 +18,11 @@ export function toJson(value: unknown): string {
 export function formatStatus(report: StatusReport): string {
   const header = ['model', 'field', 'rows', 'null', 'plaintext', 'current key', 'other keys', 'malformed'];
   const lines = report.fields.map((f) => [f.model, f.field, f.rows, f.null, f.plaintext, f.current, f.otherKeys, f.malformed].map(String));
-  const out = [`current generator key: ${report.currentKey}`, ...table([header, ...lines])];
+  const version = report.currentKeyVersion === undefined ? '' : ` (key store, version ${report.currentKeyVersion})`;
+  const out = [`current generator key: ${report.currentKey}${version}`, ...table([header, ...lines])];
   for (const field of report.fields) {
     for (const [key, count] of Object.entries(field.byWrappingKey)) {
-      out.push(`  ${field.model}.${field.field}: ${count} under ${key}`);
+      out.push(`  ${field.model}.${field.field}: ${count} under ${key}${keyStoreVersionNote(field, key)}`);
     }
   }
   for (const field of report.fields) out.push(...formatScopes(field));
@@ -32,6 +34,16 @@ export function formatStatus(report: StatusReport): string {
   }
   return out.join('\n') + '\n';
 }
+
+/** ` (key store version 1, active)` for a key-store version's label, from the field's scope counts; else empty. */
+function keyStoreVersionNote(field: FieldStatus, label: string): string {
+  const id = label.startsWith(KEY_STORE_LABEL_PREFIX) ? label.slice(KEY_STORE_LABEL_PREFIX.length) : undefined;
+  const facts = id === undefined ? undefined : field.scopes?.byKeyVersion[id];
+  if (!facts) return '';
+  return ` (key store${facts.scope === '' ? '' : ` ${scopeName(facts.scope)}`} version ${facts.version}, ${facts.status})`;
+}
+
+const KEY_STORE_LABEL_PREFIX = `${KEY_STORE_PROVIDER_ID}:`;
 
 /** A scope as `status` names it: the application's key is the empty scope. */
 function scopeName(scope: string): string {

@@ -60,6 +60,7 @@ describe("format: 'compact'", () => {
     const asMessage = await message.encrypt('ada@example.com', email);
     const asCompact = await compact.encrypt('ada@example.com', email);
     expect(message.inspect(asMessage).kind).toBe('ciphertext');
+    expect([compact.format, message.format, createFieldCipher({ keyring: keyring() }).format]).toEqual(['compact', 'message', 'message']);
     expect(await compact.decryptMany([{ value: asMessage, field: email }, { value: asCompact, field: email }])).toEqual(['ada@example.com', 'ada@example.com']);
     expect(await message.decrypt(asCompact, email)).toBe('ada@example.com');
   });

@@ -164,6 +164,17 @@ export interface FieldCipher {
    * when only KMS can tell (an alias or bare key id as generator, a custom keyring).
    */
   configuredWrappingKey(): WrappingKeyRef | undefined;
+  /**
+   * How new values are written (`options.format`). With `'compact'`, the current key is the key store's
+   * current version, which {@link FieldCipher.configuredWrappingKey} cannot name: tools read it from the
+   * store's rows (`prisma-kms status`).
+   *
+   * @example
+   * ```ts
+   * createFieldCipher({ keyring, keyStore }).format; // 'compact'
+   * ```
+   */
+  readonly format: 'message' | 'compact';
   readonly stats: CipherStats;
 }
 
@@ -293,6 +304,10 @@ class Cipher implements FieldCipher {
 
   get stats(): CipherStats {
     return Object.freeze({ ...this.#counters });
+  }
+
+  get format(): 'message' | 'compact' {
+    return this.#writesCompact ? 'compact' : 'message';
   }
 
   encrypt(plaintext: string, field: FieldRef, scope?: string): Promise<string> {

@@ -17,6 +17,9 @@ import { collectReadTargetsInSlices, setAtPathsInSlices } from './sliced-result'
 import { TrueMatchFinder, type ModelDelegates } from './true-matches';
 import { isTrueLookupMatch, lossyLookups, noMatchArgs } from './lossy-lookups';
 
+/** The application's blind indexer, or a function the operations that may need it call (a key store's, cached there). */
+export type ApplicationIndexer = QueryIndexer | (() => QueryIndexer | Promise<QueryIndexer>);
+
 /** What the extension uses of a field-crypto {@link FieldCipher} (`createFieldCipher(...)`). */
 export type ExtensionCipher = Pick<FieldCipher, 'encryptMany' | 'decryptMany' | 'inspect'>;
 
@@ -43,11 +46,14 @@ export interface FieldEncryptionOptions {
   mode?: PlaintextMode;
   /**
    * Computes blind indexes: `createBlindIndexer(await loadIndexKeys(keyring, messages))` from
-   * `@prisma-kms/field-crypto`. Needed as soon as the schema has a `/// @encrypted(hash: ...)` field:
-   * without it, a query that writes such a field or compares it with a value throws
-   * `BlindIndexerMissingError` (other queries work).
+   * `@prisma-kms/field-crypto`, or, with the index key in the key store (`prisma-kms keys create
+   * --purpose blind-index`), `() => keyStore.blindIndexer(APPLICATION_SCOPE)`: a function is called by
+   * each operation on a model that has, or is related to one that has, an unscoped blind index, so the
+   * key store's cache (one keyring call per TTL) and its index-key rotations apply. Needed as soon as the
+   * schema has a `/// @encrypted(hash: ...)` field: without it, a query that writes such a field or
+   * compares it with a value throws `BlindIndexerMissingError` (other queries work).
    */
-  blindIndexer?: QueryIndexer;
+  blindIndexer?: ApplicationIndexer;
   /**
    * The blind indexer of a key scope, for `hash:` fields of scoped models (`/// @encrypted(scope: ...)`):
    * `(scope) => keyStore.blindIndexer(scope)`. Called once per scope per query; the key store caches.
@@ -88,9 +94,9 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
     // goes through the client below this extension (outside an interactive transaction, see the README).
     const indexes = indexer !== undefined || scopeBlindIndexer !== undefined;
     const matches = indexes ? new TrueMatchFinder(scheme, client as unknown as ModelDelegates, decrypt, { plaintextFallback: mode === 'lenient' }) : undefined;
-    // The indexer a plan compared with: the application's, or the key scope's it names.
-    const indexerOf = async (scope: string | undefined): Promise<QueryIndexer> => {
-      const found = scope === undefined ? indexer : await scopeBlindIndexer?.(scope);
+    // The indexer a plan compared with: the application's (as this operation loaded it), or the key scope's it names.
+    const indexerOf = async (scope: string | undefined, application: QueryIndexer | undefined): Promise<QueryIndexer> => {
+      const found = scope === undefined ? application : await scopeBlindIndexer?.(scope);
       if (found === undefined) throw new InvalidConfigurationError('fieldEncryption: a blind-index lookup needs the indexer it was planned with.'); // not reached
       return found;
     };
@@ -115,9 +121,12 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
       query: {
         $allModels: {
           async $allOperations({ model, operation, args, query }) {
-            if (!scheme.model(model).reachesEncryptedFields) return query(args);
+            const modelScheme = scheme.model(model);
+            if (!modelScheme.reachesEncryptedFields) return query(args);
+            // a loader is called only when the operation may compare or write through an unscoped index
+            const application = typeof indexer !== 'function' ? indexer : modelScheme.reachesApplicationIndexes ? await indexer() : undefined;
             const plan = await planWithScopes(scheme, model, operation, args, {
-              indexer,
+              indexer: application,
               plaintextFallback: mode === 'lenient',
               requestScope: requestScopes.current(),
             }, scopeBlindIndexer);
@@ -132,11 +141,11 @@ export function fieldEncryption(options: FieldEncryptionOptions) {
               plan.writes.forEach((target, index) => setAtPath(plan.args, target.path, ciphertexts[index]));
             }
             if (matches !== undefined) {
-              for (const lookup of plan.lookups) setAtPath(plan.args, lookup.path, await matches.resolveUnique(lookup, await indexerOf(lookup.scope)));
+              for (const lookup of plan.lookups) setAtPath(plan.args, lookup.path, await matches.resolveUnique(lookup, await indexerOf(lookup.scope, application)));
               // The where the plan walked: the caller's, narrowed to the request's scope for its updates and deletes.
               const callerWhere = plan.where;
               if (plan.approximate && isPlainObject(callerWhere)) {
-                (plan.args as { where?: unknown }).where = await matches.exactWhere(model, callerWhere, await indexerOf(plan.approximateScope));
+                (plan.args as { where?: unknown }).where = await matches.exactWhere(model, callerWhere, await indexerOf(plan.approximateScope, application));
               }
             }
             // A read through a normalizing index must not answer a look-alike with another value's row.
@@ -304,7 +313,7 @@ interface ValidOptions {
   readonly scheme: EncryptionScheme;
   readonly cipher: ExtensionCipher;
   readonly mode: PlaintextMode;
-  readonly indexer: QueryIndexer | undefined;
+  readonly indexer: ApplicationIndexer | undefined;
   readonly scopeBlindIndexer: ((scope: string) => QueryIndexer | Promise<QueryIndexer>) | undefined;
   readonly onShredded: ShreddedMode;
 }
@@ -330,9 +339,12 @@ function validateOptions(options: FieldEncryptionOptions): ValidOptions {
   const indexer = options.blindIndexer;
   if (
     indexer !== undefined &&
+    typeof indexer !== 'function' &&
     (typeof indexer !== 'object' || indexer === null || typeof indexer.compute !== 'function' || typeof indexer.computeAll !== 'function' || typeof indexer.normalize !== 'function')
   ) {
-    throw new InvalidConfigurationError('fieldEncryption: blindIndexer must be a BlindIndexer from createBlindIndexer(...) of @prisma-kms/field-crypto.');
+    throw new InvalidConfigurationError(
+      'fieldEncryption: blindIndexer must be a BlindIndexer from createBlindIndexer(...) of @prisma-kms/field-crypto, or a function returning one (() => keyStore.blindIndexer(APPLICATION_SCOPE)).',
+    );
   }
   const onShredded = options.onShredded ?? 'throw';
   if (!SHREDDED_MODES.includes(onShredded)) throw new InvalidConfigurationError(`fieldEncryption: onShredded must be 'throw' or 'null'.`);

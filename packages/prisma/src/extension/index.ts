@@ -1,1 +1,1 @@
-export { fieldEncryption, type ExtensionCipher, type FieldEncryptionOptions, type PlaintextMode, type ShreddedMode } from './field-encryption';
+export { fieldEncryption, type ApplicationIndexer, type ExtensionCipher, type FieldEncryptionOptions, type PlaintextMode, type ShreddedMode } from './field-encryption';

@@ -95,6 +95,8 @@ describe('buildScheme on a valid map', () => {
     expect(scheme.model('Post').reachesEncryptedFields).toBe(true); // Post -> comments -> Comment.text
     expect(scheme.model('Tag').reachesEncryptedFields).toBe(true); // Tag -> posts -> Post -> ...
     expect(scheme.model('Island').reachesEncryptedFields).toBe(false);
+    // User.email has an index; Comment (-> Post -> User) reaches it; Island reaches nothing
+    expect(['User', 'Post', 'Comment', 'Tag', 'Island'].map((m) => scheme.model(m).reachesApplicationIndexes)).toEqual([true, true, true, true, false]);
   });
 
   it('freezes the map and the scheme objects, and leaves the caller\'s map untouched', () => {

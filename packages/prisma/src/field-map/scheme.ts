@@ -44,6 +44,12 @@ export interface ModelScheme {
    * When false, neither the arguments nor the results below this model need walking.
    */
   readonly reachesEncryptedFields: boolean;
+  /**
+   * True when this model, or any model reachable from it through relations, is unscoped and has a blind
+   * index: an operation on it may need the application's blind indexer (loaded on demand, see
+   * `fieldEncryption({ blindIndexer })`).
+   */
+  readonly reachesApplicationIndexes: boolean;
 }
 
 /** A blind index with both ends of the pair named. */
@@ -67,7 +73,8 @@ export interface BlindIndexScheme extends BlindIndexOptions {
  */
 export function buildScheme(fieldMap: unknown): EncryptionScheme {
   const map = parseFieldMap(fieldMap);
-  const reaching = modelsReachingEncryptedFields(map);
+  const reaching = modelsReaching(map, (info) => Object.keys(info.encrypted).length > 0);
+  const reachingIndexes = modelsReaching(map, (info) => info.scope === undefined && Object.values(info.encrypted).some((field) => field.hash !== undefined));
   const models = new Map<string, ModelScheme>();
   for (const [name, info] of Object.entries(map.models)) {
     const encrypted = new Map(Object.entries(info.encrypted));
@@ -93,6 +100,7 @@ export function buildScheme(fieldMap: unknown): EncryptionScheme {
         scope: info.scope,
         hasEncryptedFields: encrypted.size > 0,
         reachesEncryptedFields: reaching.has(name),
+        reachesApplicationIndexes: reachingIndexes.has(name),
       }),
     );
   }
@@ -111,9 +119,9 @@ export function buildScheme(fieldMap: unknown): EncryptionScheme {
   });
 }
 
-/** Models from which some path of relations (possibly empty) leads to a model with encrypted fields. */
-function modelsReachingEncryptedFields(map: FieldMap): Set<string> {
-  // Walk the relation graph backwards from the models that have encrypted fields.
+/** Models from which some path of relations (possibly empty) leads to a model that is `wanted`. */
+function modelsReaching(map: FieldMap, wanted: (info: FieldMap['models'][string]) => boolean): Set<string> {
+  // Walk the relation graph backwards from the wanted models.
   const incoming = new Map<string, string[]>();
   for (const [name, info] of Object.entries(map.models)) {
     for (const relation of Object.values(info.relations)) {
@@ -122,7 +130,7 @@ function modelsReachingEncryptedFields(map: FieldMap): Set<string> {
       incoming.set(relation.model, sources);
     }
   }
-  const reached = new Set(Object.keys(map.models).filter((name) => Object.keys(map.models[name]?.encrypted ?? {}).length > 0));
+  const reached = new Set(Object.entries(map.models).filter(([, info]) => wanted(info)).map(([name]) => name));
   const queue = [...reached];
   for (let next = queue.pop(); next !== undefined; next = queue.pop()) {
     for (const source of incoming.get(next) ?? []) {
