@@ -19,6 +19,7 @@
  * without it.
  */
 import { readFileSync } from 'node:fs';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { PrismaPg } from '@prisma/adapter-pg';
 import { createBlindIndexer, createIndexKey, generateLocalKey, loadIndexKeys, localAesKeyring, type FieldValue } from '@prisma-kms/field-crypto';
 import { nextSlice, SLICE_MS, withSliceBudget } from '@prisma-kms/field-crypto/internal/slicing';
@@ -82,6 +83,8 @@ export interface LatencyFigures {
   intervalMs: number;
   /** field-crypto's default slice budget (ms), the one the targets are read at. */
   defaultBudget: number;
+  /** V8's young generation (new space) after the run, MB: its scavenges are the tail left with slicing. */
+  youngGenerationMb: number;
   phases: PhaseFigures[];
   throughput: ThroughputFigures[];
   /**
@@ -178,7 +181,16 @@ export async function benchFindUniqueLatency(options: LatencyBenchOptions = {}):
           into.cpuMs.push((used.user + used.system) / 1000);
         }
       }
-      return { values: rows * ENCRYPTED.length, rows, intervalMs, defaultBudget: SLICE_MS, phases, throughput, yieldCpuUs: median(yieldCpuUs) };
+      return {
+        values: rows * ENCRYPTED.length,
+        rows,
+        intervalMs,
+        defaultBudget: SLICE_MS,
+        youngGenerationMb: youngGenerationMb(),
+        phases,
+        throughput,
+        yieldCpuUs: median(yieldCpuUs),
+      };
     } finally {
       await database.$disconnect();
     }
@@ -256,6 +268,7 @@ export function printLatencyTable(figures: LatencyFigures, write: (text: string)
     `Issue 12's target at the default budget (${defaultBudget} ms), pooled p99 over pooled p99:`,
     reading('(a) during decryptMany of the values alone vs the probes alone', atDefault('decryptMany'), alone, 'alone'),
     reading('(b) during our findMany vs during the plain findMany (Prisma\'s own floor)', atDefault('findMany'), plain, 'the plain findMany\'s'),
+    `V8 young generation: ${figures.youngGenerationMb.toFixed(0)} MB (node's default grows to 32; \`node --max-semi-space-size=2\` keeps it at 4, see the README's latency section).`,
     '',
     `Throughput: decryptMany of the ${figures.values} values with nothing else running, medians of ${unsliced.wallMs.length} rounds, ratios paired per round:`,
     throughputTable,
@@ -263,6 +276,12 @@ export function printLatencyTable(figures: LatencyFigures, write: (text: string)
   ].join('\n');
   write(text);
   return text;
+}
+
+/** The size of V8's new space now (both semi-spaces), MB. */
+function youngGenerationMb(): number {
+  const newSpace = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+  return (newSpace?.space_size ?? 0) / 2 ** 20;
 }
 
 if (require.main === module) {
