@@ -195,10 +195,11 @@ export interface ShredFlags extends KeyStoreFlags {
 export async function shredScopeCommand(flags: ShredFlags, cwd: string, confirm: (rows: readonly KeyVersionInfo[]) => Promise<void>): Promise<ShredOutcome> {
   const { scope } = flags;
   return withKeyStore(flags, cwd, 'keys shred', async ({ admin, name }) => {
-    if (!(await admin.list()).some((v) => v.scope === scope)) {
+    const planned = await admin.shred(scope, { dryRun: true });
+    // Nothing live to destroy: already shredded (tombstones), or a mistyped id. Only then is the whole store read.
+    if (planned.rows.length === 0 && !(await admin.list()).some((v) => v.scope === scope)) {
       throw new CliError('KEY_STORE_REFUSED', `the key store "${name}" has no key versions of scope ${JSON.stringify(scope)}: nothing to shred (check the id with \`keys list\`)`);
     }
-    const planned = await admin.shred(scope, { dryRun: true });
     if (flags.dryRun || planned.rows.length === 0) return { keyStore: name, scope, dryRun: flags.dryRun ?? false, rows: planned.rows };
     await confirm(planned.rows);
     const audit = flags.auditLog === undefined ? undefined : openAuditLog(resolve(cwd, flags.auditLog));
