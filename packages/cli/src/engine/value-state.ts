@@ -96,16 +96,17 @@ export function scopedValueClassifier(
     const stored = inspect(value);
     if (stored.kind === 'plaintext') return PLAINTEXT_STATE;
     if (stored.kind === 'malformed') return { kind: 'malformed', reason: stored.reason };
-    const otherKey: ValueState = { kind: 'other-key', wrappingKeys: stored.wrappingKeys.map(wrappingKeyLabel) };
+    // built only for a value that is under another key (most values of a finished run are current)
+    const otherKey = (): ValueState => ({ kind: 'other-key', wrappingKeys: stored.wrappingKeys.map(wrappingKeyLabel) });
     // a standalone message is never a scope's value (scoped values are always compact)
-    if (stored.kind !== 'compact' || scope === undefined) return otherKey;
+    if (stored.kind !== 'compact' || scope === undefined) return otherKey();
     const index = keys();
     const facts = index.keyVersion(stored.keyVersionId);
     // unknown to the store: rotate tries it and reports the cipher's typed error
-    if (!facts) return otherKey;
+    if (!facts) return otherKey();
     if (facts.status === 'shredded') return { kind: 'shredded', scope: facts.scope };
-    if (facts.scope !== scope) return foreign === 'leave' && facts.scope !== '' ? OTHER_SCOPE_STATE : otherKey;
-    return index.currentId(scope) === stored.keyVersionId ? CURRENT_STATE : otherKey;
+    if (facts.scope !== scope) return foreign === 'leave' && facts.scope !== '' ? OTHER_SCOPE_STATE : otherKey();
+    return index.currentId(scope) === stored.keyVersionId ? CURRENT_STATE : otherKey();
   };
 }
 
