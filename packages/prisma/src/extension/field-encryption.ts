@@ -287,9 +287,16 @@ function rowAt(result: unknown, path: readonly (string | number)[]): unknown {
 }
 
 function decryptTargets(cipher: ExtensionCipher, mode: PlaintextMode, targets: readonly ReadTarget[]): Promise<string[]> {
+  // A row's fields share one rowScope object (the result walker's), so its accepted scopes are built once per row.
+  let lastRowScope: ReadTarget['rowScope'];
+  let lastAccepted: readonly string[] | undefined;
   return cipher.decryptMany(
     targets.map((target) => {
-      const acceptScopes = acceptedScopes(target, mode);
+      if (target.rowScope !== lastRowScope) {
+        lastRowScope = target.rowScope;
+        lastAccepted = acceptedScopes(target, mode);
+      }
+      const acceptScopes = lastAccepted;
       const field = { model: target.model, field: target.field };
       // Two literals rather than a conditional spread, which builds and copies an object per value read.
       return acceptScopes === undefined ? { value: target.stored, field } : { value: target.stored, field, acceptScopes };
