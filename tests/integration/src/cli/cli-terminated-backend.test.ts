@@ -72,7 +72,10 @@ describe.each<'postgresql' | 'mysql'>(['postgresql', 'mysql'])('terminated datab
     expect(await fx.decryptedUsers()).toEqual(expectedUsers(ROWS));
   }, 180_000);
 
-  it('connections killed during the final check (its reads) are retried too: exit 0, every value correct', async () => {
+  // The kills start when the final check starts; a short check may be over before one lands, so this
+  // catches an unretried statement of the check in some runs, not all (1 in 4 against the build without
+  // the retry), and never passes a run that fails.
+  it('connections killed from the start of the final check on are retried too: exit 0, every value correct', async () => {
     const spared = [await connectionId(provider, killer), await connectionId(provider, fx.db.raw)];
     const checkpoint = join(fx.dir, '.prisma-kms', 'checkpoint-encrypt-User.json');
     const child = fx.spawnBin(['encrypt', '--model', 'User', '--batch-size', '20', '--concurrency', '2']);
