@@ -4,13 +4,12 @@
  * the configuration does not name for the scope, since the application unwraps a scope's rows with that
  * keyring only. Two KMS keys on kms-local; SQLite and PostgreSQL.
  */
-import { join, resolve } from 'node:path';
-import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isKeyStoreError } from '@prisma-kms/field-crypto';
 import { openKmsTarget, type KmsTarget } from '@prisma-kms/kms-local/testing';
 import { prismaKeyStorage } from '@prisma-kms/prisma';
 import { clientPool, type ClientPool } from '../harness';
-import { CliFixture } from './cli-test-kit';
+import { CliFixture, writeConfigModule } from './cli-test-kit';
 // Loaded here first so the CLI's config loader finds it in this process's module registry (see cli-key-store).
 import { appCipher, keyStoreConfig, type KeyStoreConfigOptions } from './fixtures/key-store-config';
 
@@ -31,7 +30,7 @@ describe.each<KeyStoreConfigOptions['provider']>(['sqlite', 'postgresql'])('keys
     customerKey = (await target.createKey()).arn;
     options = { provider, url: fx.db.url, kms: target.clientConfig(), keyId: (await target.createKey()).arn, scopeKeys: { acme: customerKey } };
     expect(keyStoreConfig(options).keyStore?.scopeKeyring).toBeDefined();
-    writeFileSync(join(fx.dir, 'prisma-kms.config.ts'), `import { keyStoreConfig } from ${JSON.stringify(FACTORY)};\nexport default keyStoreConfig(${JSON.stringify(options)});\n`);
+    writeConfigModule(fx.dir, FACTORY, 'keyStoreConfig', options);
   }, 60_000);
   afterAll(async () => {
     await pool.closeAndDrop();

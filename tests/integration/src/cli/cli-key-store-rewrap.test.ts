@@ -4,13 +4,12 @@
  * new key (same ids, versions and statuses), after which the old key can be disabled and an application
  * holding only the new key reads every compact value, through prismaKeyStorage's compare-and-set writes.
  */
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DisableKeyCommand } from '@aws-sdk/client-kms';
 import { openKmsTarget, type KmsTarget } from '@prisma-kms/kms-local/testing';
 import { prismaKeyStorage } from '@prisma-kms/prisma';
 import { clientPool, type ClientPool, type Provider } from '../harness';
-import { CliFixture } from './cli-test-kit';
+import { CliFixture, writeConfigModule } from './cli-test-kit';
 // Loaded here first so that the CLI's config loader (jiti, native require first) finds it in this
 // process's module registry, as the other CLI tests do with their config factories.
 import { appCipher, keyStoreConfig, type KeyStoreConfigOptions } from './fixtures/key-store-config';
@@ -33,7 +32,7 @@ describe.each<Provider>(['sqlite', 'postgresql', 'mysql'])('prisma-kms keys rewr
 
   function writeConfig(options: KeyStoreConfigOptions): void {
     expect(keyStoreConfig(options).keyStore).toBeDefined();
-    writeFileSync(join(fx.dir, 'prisma-kms.config.ts'), `import { keyStoreConfig } from ${JSON.stringify(FACTORY)};\nexport default keyStoreConfig(${JSON.stringify(options)});\n`);
+    writeConfigModule(fx.dir, FACTORY, 'keyStoreConfig', options);
   }
 
   async function list(): Promise<ListedVersion[]> {

@@ -9,7 +9,7 @@ import { isKeyStoreError, KeyStoreErrorReason, type KeyStoreExport } from '@pris
 import { openKmsTarget, type KmsTarget } from '@prisma-kms/kms-local/testing';
 import { prismaKeyStorage } from '@prisma-kms/prisma';
 import { clientPool, type ClientPool, type TestDatabase } from '../harness';
-import { CliFixture } from './cli-test-kit';
+import { CliFixture, writeConfigModule } from './cli-test-kit';
 // Loaded here first so that the CLI's config loader (jiti, native require first) finds it in this
 // process's module registry, as the other CLI tests do with their config factories.
 import { appCipher, keyStoreConfig, type KeyStoreConfigOptions } from './fixtures/key-store-config';
@@ -36,9 +36,7 @@ describe.each<KeyStoreConfigOptions['provider']>(['sqlite', 'postgresql'])('pris
   let options: KeyStoreConfigOptions;
 
   function writeConfig(config: KeyStoreConfigOptions, name = 'prisma-kms.config.ts'): string {
-    const path = join(fx.dir, name);
-    writeFileSync(path, `import { keyStoreConfig } from ${JSON.stringify(FACTORY)};\nexport default keyStoreConfig(${JSON.stringify(config)});\n`);
-    return path;
+    return writeConfigModule(fx.dir, FACTORY, 'keyStoreConfig', config, name);
   }
 
   async function list(): Promise<ListedVersion[]> {

@@ -5,12 +5,12 @@
  * alone -> app and CLI work -> DisableKey on the old key -> everything still reads. Both keys are named by
  * alias, the way the README names them.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DisableKeyCommand } from '@aws-sdk/client-kms';
 import { createFieldCipher, kmsKeyring } from '@prisma-kms/field-crypto';
 import { openKmsTarget, uniqueAlias, type KmsTarget } from '@prisma-kms/kms-local/testing';
-import { CliFixture, expectedUsers } from './cli-test-kit';
+import { CliFixture, expectedUsers, writeConfigModule } from './cli-test-kit';
 import { startKmsApp, type KmsFixtureOptions } from './fixtures/kms-config-factory';
 
 const FACTORY = resolve(__dirname, 'fixtures', 'kms-config-factory.ts');
@@ -25,10 +25,7 @@ describe('retiring a KMS key (docs/operations.md runbook) on postgresql', () => 
 
   function writeConfig(options: Pick<KmsFixtureOptions, 'generatorKeyId' | 'previousKeyIds'>): void {
     const full: KmsFixtureOptions = { ...base, ...options };
-    writeFileSync(
-      join(fx.dir, 'prisma-kms.config.ts'),
-      `import { kmsFixtureConfig } from ${JSON.stringify(FACTORY)};\nexport default kmsFixtureConfig(${JSON.stringify(full)});\n`,
-    );
+    writeConfigModule(fx.dir, FACTORY, 'kmsFixtureConfig', full);
   }
 
   async function statusJson(): Promise<{ wrappingKeysInUse: { key: string; values: number; indexKeys: number }[]; indexKeys: { keys: { wrappingKeys: string[] }[] } }> {

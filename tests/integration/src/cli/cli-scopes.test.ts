@@ -5,12 +5,12 @@
  * unreadable while every other scope still verifies. SQLite and PostgreSQL, the real bin for the run
  * with a writer, a key store in the test database.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { KeyStoreErrorReason, type KeyStore } from '@prisma-kms/field-crypto';
 import { prismaKeyStorage } from '@prisma-kms/prisma';
 import type { Provider } from '../harness';
-import { CliFixture, newKey, typedInput } from './cli-test-kit';
+import { CliFixture, newKey, typedInput, writeConfigModule } from './cli-test-kit';
 import { dialectFor, runMigration, selectTargets } from '@prisma-kms/cli';
 import { databaseFor, fieldMapFor } from './fixtures/config-factory';
 // Loaded here first so the CLI's config loader finds it in this process's module registry (see cli-key-store).
@@ -87,10 +87,7 @@ describe.each<Provider>(['sqlite', 'postgresql', 'mysql'])('scoped models in the
   beforeAll(async () => {
     fx = await CliFixture.create(provider);
     options = { provider, url: fx.db.url, storeKey: newKey('store') };
-    writeFileSync(
-      join(fx.dir, 'prisma-kms.config.ts'),
-      `import { scopeConfig } from ${JSON.stringify(FACTORY)};\nexport default scopeConfig(${JSON.stringify(options)});\n`,
-    );
+    writeConfigModule(fx.dir, FACTORY, 'scopeConfig', options);
     expect(scopeConfig(options).keyStore?.blindIndexer).toBeDefined();
   }, 60_000);
   afterAll(() => fx.cleanup());

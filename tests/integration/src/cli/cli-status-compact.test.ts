@@ -7,12 +7,11 @@
  * `blindIndexer: () => keyStore.blindIndexer(APPLICATION_SCOPE)`, the application's lookups with the same.
  * SQLite and PostgreSQL, a key store in the test database wrapped by a local key.
  */
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { APPLICATION_SCOPE } from '@prisma-kms/field-crypto';
 import { fieldEncryption, prismaKeyStorage, type FieldMap } from '@prisma-kms/prisma';
 import type { Provider } from '../harness';
-import { CliFixture, newKey } from './cli-test-kit';
+import { CliFixture, newKey, writeConfigModule } from './cli-test-kit';
 import { databaseFor, fieldMapFor } from './fixtures/config-factory';
 // Loaded here first so the CLI's config loader finds it in this process's module registry (see cli-key-store).
 import { appCipher, appKeyStore, scopeConfig, type ScopeConfigOptions } from './fixtures/scope-config';
@@ -56,7 +55,7 @@ describe.each<Provider>(['sqlite', 'postgresql'])('status of compact values unde
     fx = await CliFixture.create(provider);
     options = { provider, url: fx.db.url, storeKey: newKey('store') };
     expect(scopeConfig(options).keyStore).toBeDefined();
-    writeFileSync(join(fx.dir, 'prisma-kms.config.ts'), `import { scopeConfig } from ${JSON.stringify(FACTORY)};\nexport default scopeConfig(${JSON.stringify(options)});\n`);
+    writeConfigModule(fx.dir, FACTORY, 'scopeConfig', options);
   }, 60_000);
   afterAll(() => fx.cleanup());
 
@@ -107,7 +106,7 @@ describe.each<Provider>(['sqlite', 'postgresql'])('status of compact values unde
 
   it("the application's blind-index key in the store: encrypt fills the index, keys rotate --purpose blind-index + reindex move it to version 2, the application finds every row", async () => {
     const withIndexKey = { ...options, applicationIndexKey: true };
-    writeFileSync(join(fx.dir, 'index-key.config.ts'), `import { scopeConfig } from ${JSON.stringify(FACTORY)};\nexport default scopeConfig(${JSON.stringify(withIndexKey)});\n`);
+    writeConfigModule(fx.dir, FACTORY, 'scopeConfig', withIndexKey, 'index-key.config.ts');
     const cli = (args: string[]) => fx.run([...args, '--config', 'index-key.config.ts']);
     expect((await cli(['keys', 'create', '--purpose', 'blind-index'])).status).toBe(0);
     const q = fx.db.raw.quote;

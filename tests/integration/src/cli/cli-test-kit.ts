@@ -14,6 +14,17 @@ import { createTestDatabase, type Provider, type TestDatabase } from '../harness
 import { cipherFor, newIndexKey, type FixtureOptions, type IndexKeyFixture, type NamedKey } from './fixtures/config-factory';
 
 export const BIN = require.resolve('@prisma-kms/cli/package.json').replace(/package\.json$/, 'bin/prisma-kms.js');
+
+/**
+ * Writes a `prisma-kms.config.ts` (or `name`) in `dir` whose default export is `exportName` of the
+ * fixture module `factory` called with `options` (as JSON), so the real bin loads it as a user's config.
+ * Returns its path.
+ */
+export function writeConfigModule(dir: string, factory: string, exportName: string, options: unknown, name = 'prisma-kms.config.ts'): string {
+  const path = join(dir, name);
+  writeFileSync(path, `import { ${exportName} } from ${JSON.stringify(factory)};\nexport default ${exportName}(${JSON.stringify(options)});\n`);
+  return path;
+}
 const FACTORY = resolve(__dirname, 'fixtures', 'config-factory.ts');
 
 export function newKey(name: string): NamedKey {
@@ -75,12 +86,7 @@ export class CliFixture {
   /** Writes a config module (default: generator k1) and returns its path. */
   writeConfig(options: Partial<Omit<FixtureOptions, 'provider' | 'url'>> = {}, name = 'prisma-kms.config.ts'): string {
     const full: FixtureOptions = { provider: this.provider, url: this.db.url, generator: this.k1, indexKey: this.indexKey, ...options };
-    const path = join(this.dir, name);
-    writeFileSync(
-      path,
-      `import { fixtureConfig } from ${JSON.stringify(FACTORY)};\nexport default fixtureConfig(${JSON.stringify(full)});\n`,
-    );
-    return path;
+    return writeConfigModule(this.dir, FACTORY, 'fixtureConfig', full, name);
   }
 
   /**

@@ -5,7 +5,7 @@
  * (old instances still writing messages, upgraded ones compact values) loses nothing.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -14,7 +14,7 @@ import { runCli } from '@prisma-kms/cli';
 import { createFieldCipher, createKeyStore, keyStoreAdmin, localAesKeyring } from '@prisma-kms/field-crypto';
 import { prismaKeyStorage } from '@prisma-kms/prisma';
 import { clientPool, createTestDatabase } from '../harness';
-import { BIN, finished } from '../cli/cli-test-kit';
+import { BIN, finished, writeConfigModule } from '../cli/cli-test-kit';
 // Loaded here first so that the CLI's config loader (jiti, native require first) finds it in this
 // process's module registry as CommonJS, as the CLI tests do with their config factory.
 import { closeKeyStoreClients, compactConfig, type CompactConfigOptions } from './fixtures/compact-config';
@@ -54,7 +54,7 @@ describe.each<CompactConfigOptions['provider']>(['sqlite', 'postgresql', 'mysql'
 
       const options: CompactConfigOptions = { provider, url: db.url, key };
       expect(compactConfig(options).fields).toBeDefined();
-      writeFileSync(join(dir, 'prisma-kms.config.ts'), `import { compactConfig } from ${JSON.stringify(FACTORY)};\nexport default compactConfig(${JSON.stringify(options)});\n`);
+      writeConfigModule(dir, FACTORY, 'compactConfig', options);
       const rotate = await run(dir, ['rotate', '--model', 'AuditEntry', '--batch-size', '50', '--json']);
       expect(rotate.stderr).toBe('');
       expect(rotate.status).toBe(0);
@@ -118,7 +118,7 @@ describe.each<CompactConfigOptions['provider']>(['sqlite', 'postgresql', 'mysql'
       })();
 
       const options: CompactConfigOptions = { provider, url: db.url, key };
-      writeFileSync(join(dir, 'prisma-kms.config.ts'), `import { compactConfig } from ${JSON.stringify(FACTORY)};\nexport default compactConfig(${JSON.stringify(options)});\n`);
+      writeConfigModule(dir, FACTORY, 'compactConfig', options);
       // The real bin in its own process, as an operator runs it: on SQLite the writer's driver waits for
       // locks synchronously, which would stall a CLI sharing its thread.
       rotating = true;
