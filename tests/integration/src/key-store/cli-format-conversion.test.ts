@@ -13,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import { runCli } from '@prisma-kms/cli';
 import { createFieldCipher, createKeyStore, keyStoreAdmin, localAesKeyring } from '@prisma-kms/field-crypto';
 import { prismaKeyStorage } from '@prisma-kms/prisma';
-import { clientPool, createTestDatabase } from '../harness';
+import { clientPool, createTestDatabase, type ClientPool } from '../harness';
 import { BIN, finished, writeConfigModule } from '../cli/cli-test-kit';
 // Loaded here first so that the CLI's config loader (jiti, native require first) finds it in this
 // process's module registry as CommonJS, as the CLI tests do with their config factory.
@@ -24,6 +24,25 @@ const ROWS = 300;
 
 afterAll(closeKeyStoreClients);
 const WRITER_ROWS = 1000;
+
+const payload = { model: 'AuditEntry', field: 'payload' };
+
+/**
+ * A key store with version 1 under a fresh local key, and `rows` audit entries whose payloads are
+ * standalone messages (what an application wrote before compact values), in the pool's database.
+ */
+async function seedMessages(pool: ClientPool, rows: number) {
+  const key = randomBytes(32).toString('base64');
+  const keyring = localAesKeyring({ key });
+  const plain = pool.open();
+  const storage = prismaKeyStorage(plain.prismaKmsKey);
+  const { id } = await keyStoreAdmin({ name: 'app', storage, keyring }).createKeyVersion();
+  const messages = createFieldCipher({ keyring, format: 'message' });
+  const values = Array.from({ length: rows }, (_, i) => `{"event":"login","n":${i}}`);
+  const stored = await messages.encryptMany(values.map((value) => ({ value, field: payload })));
+  await plain.auditEntry.createMany({ data: stored.map((p, seq) => ({ tenant: 't', seq, payload: p, action: 'login' })) });
+  return { key, keyring, plain, storage, id, messages, values };
+}
 
 async function run(cwd: string, args: readonly string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   const out = new PassThrough();
@@ -41,16 +60,7 @@ describe.each<CompactConfigOptions['provider']>(['sqlite', 'postgresql', 'mysql'
     const pool = clientPool(db);
     const dir = mkdtempSync(join(tmpdir(), 'pkms-compact-'));
     try {
-      const key = randomBytes(32).toString('base64');
-      const keyring = localAesKeyring({ key });
-      const plain = pool.open();
-      const storage = prismaKeyStorage(plain.prismaKmsKey);
-      const { id } = await keyStoreAdmin({ name: 'app', storage, keyring }).createKeyVersion();
-      const messages = createFieldCipher({ keyring, format: 'message' });
-      const payload = { model: 'AuditEntry', field: 'payload' };
-      const values = Array.from({ length: ROWS }, (_, i) => `{"event":"login","n":${i}}`);
-      const stored = await messages.encryptMany(values.map((value) => ({ value, field: payload })));
-      await plain.auditEntry.createMany({ data: stored.map((p, seq) => ({ tenant: 't', seq, payload: p, action: 'login' })) });
+      const { key, keyring, plain, storage, id, values } = await seedMessages(pool, ROWS);
 
       const options: CompactConfigOptions = { provider, url: db.url, key };
       expect(compactConfig(options).fields).toBeDefined();
@@ -86,17 +96,8 @@ describe.each<CompactConfigOptions['provider']>(['sqlite', 'postgresql', 'mysql'
     const dir = mkdtempSync(join(tmpdir(), 'pkms-compact-writer-'));
     let stop = false;
     try {
-      const key = randomBytes(32).toString('base64');
-      const keyring = localAesKeyring({ key });
-      const plain = pool.open();
-      const storage = prismaKeyStorage(plain.prismaKmsKey);
-      const { id } = await keyStoreAdmin({ name: 'app', storage, keyring }).createKeyVersion();
-      const oldApp = createFieldCipher({ keyring, format: 'message' });
+      const { key, keyring, plain, storage, id, values: expected, messages: oldApp } = await seedMessages(pool, WRITER_ROWS);
       const newApp = createFieldCipher({ keyring, keyStore: createKeyStore({ name: 'app', storage, keyring }), format: 'compact' });
-      const payload = { model: 'AuditEntry', field: 'payload' };
-      const expected = Array.from({ length: WRITER_ROWS }, (_, i) => `{"event":"login","n":${i}}`);
-      const stored = await oldApp.encryptMany(expected.map((value) => ({ value, field: payload })));
-      await plain.auditEntry.createMany({ data: stored.map((p, seq) => ({ tenant: 't', seq, payload: p, action: 'login' })) });
 
       // The application: a random row at a time, alternately from an old instance (a message) and an
       // upgraded one (a compact value); `expected` changes only once the UPDATE has returned.
