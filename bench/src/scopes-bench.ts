@@ -38,7 +38,7 @@ import { keyStoreSize, type KeyStoreSize } from './key-store-size';
 import { retainedMemory } from './retained-memory';
 import { printScopesTables } from './scopes-table';
 import { withScratchDatabases } from './scratch-databases';
-import { median, quantile, type Timing } from './timing';
+import { quantile, timingOf, type Timing } from './timing';
 
 /** Sizes of one run. */
 export interface ScopesBenchOptions {
@@ -351,15 +351,11 @@ async function summarise(contestant: Contestant, options: ScopesBenchOptions): P
     creationCalls: contestant.creationCalls,
     creationSeconds: contestant.creationSeconds,
     reads: contestant.reads,
-    coldRead: timing(contestant.reads.map((read) => read.coldMs)),
-    warmRead: timing(contestant.reads.map((read) => read.warmMs)),
+    coldRead: timingOf(contestant.reads.map((read) => read.coldMs)),
+    warmRead: timingOf(contestant.reads.map((read) => read.warmMs)),
     coldRowLatency: latency(contestant.coldRows),
     warmRowLatency: latency(contestant.warmRows),
   };
-}
-
-function timing(samples: number[]): Timing {
-  return { median: median(samples), p25: quantile(samples, 0.25), p75: quantile(samples, 0.75), samples };
 }
 
 function latency(samples: readonly number[]): LatencySummary {

@@ -53,6 +53,10 @@ export async function timeInterleaved<K extends string>(
       if (round >= warmup) samples[name].push(Number(process.hrtime.bigint() - started) / 1e6);
     }
   }
-  const summary = (values: number[]): Timing => ({ median: median(values), p25: quantile(values, 0.25), p75: quantile(values, 0.75), samples: values });
-  return Object.fromEntries(names.map((name) => [name, summary(samples[name])])) as Record<K, Timing>;
+  return Object.fromEntries(names.map((name) => [name, timingOf(samples[name])])) as Record<K, Timing>;
+}
+
+/** The median and quartiles of `samples` (ms), which it keeps. */
+export function timingOf(samples: number[]): Timing {
+  return { median: median(samples), p25: quantile(samples, 0.25), p75: quantile(samples, 0.75), samples };
 }
