@@ -55,6 +55,10 @@ export async function* readTable(db: RawSqlClient, target: TableTarget, options:
   const indexAt = target.encrypted.map((c) => (options.withIndexes && c.blindIndex ? columns.push(c.blindIndex.column) - 1 : -1));
   const scopeAt = options.scope && 'column' in options.scope ? columns.push(options.scope.column) - 1 : -1;
   const fixedScope = options.scope && 'fixed' in options.scope ? options.scope.fixed : undefined;
+  // The scope as the data plane uses it: a String as it is, an Int or BigInt as its decimal string; NULL
+  // (a legacy row) as null: such a row has no scope, and its values are reported, never written.
+  const scopeOf =
+    scopeAt >= 0 ? (record: Record<string, unknown>) => asStoredString(record[`c${scopeAt}`]) : fixedScope === undefined ? undefined : () => fixedScope;
   let after = options.after;
   // without a bound, the first batch is small: its rows tell how large this table's values are
   let limit = options.maxBatchChars === undefined ? options.batchSize : Math.min(options.batchSize, FIRST_BATCH_ROWS);
@@ -71,13 +75,7 @@ export async function* readTable(db: RawSqlClient, target: TableTarget, options:
     const read = (): Promise<Array<Record<string, unknown>>> => queryRows<Record<string, unknown>>(db, statement, what);
     const raw = options.retry ? await options.retry(read, what) : await read();
     if (raw.length === 0) return;
-    const all = raw.map((record) => {
-      const row = toReadRow(record, options.key.length, target.encrypted.length, options.withIndexes ? indexAt : undefined);
-      // The scope as the data plane uses it: a String as it is, an Int or BigInt as its decimal string; NULL
-      // (a legacy row) as null: such a row has no scope, and its values are reported, never written.
-      if (scopeAt >= 0) return { ...row, scope: asStoredString(record[`c${scopeAt}`]) };
-      return fixedScope === undefined ? row : { ...row, scope: fixedScope };
-    });
+    const all = raw.map((record) => toReadRow(record, options.key.length, target.encrypted.length, options.withIndexes ? indexAt : undefined, scopeOf));
     const lastKey = all[all.length - 1]!.key;
     const rows = hashShard ? all.filter((row) => shardOfKey(row.key, hashShard.count) === hashShard.index) : all;
     const chars = all.reduce((n, row) => n + valueChars(row), 0);
@@ -101,13 +99,21 @@ function valueChars(row: ReadRow): number {
   return n;
 }
 
-function toReadRow(record: Record<string, unknown>, keyCount: number, columnCount: number, indexAt: readonly number[] | undefined): ReadRow {
+function toReadRow(
+  record: Record<string, unknown>,
+  keyCount: number,
+  columnCount: number,
+  indexAt: readonly number[] | undefined,
+  scopeOf: ((record: Record<string, unknown>) => string | null) | undefined,
+): ReadRow {
   const key: unknown[] = [];
   for (let i = 0; i < keyCount; i++) key.push(record[`k${i}`]);
   const values: Array<string | null> = [];
   for (let i = 0; i < columnCount; i++) values.push(asStoredString(record[`c${i}`]));
-  if (!indexAt) return { key, values };
-  return { key, values, indexes: indexAt.map((at) => (at < 0 ? null : asStoredString(record[`c${at}`]))) };
+  const row: { -readonly [K in keyof ReadRow]: ReadRow[K] } = { key, values };
+  if (indexAt) row.indexes = indexAt.map((at) => (at < 0 ? null : asStoredString(record[`c${at}`])));
+  if (scopeOf) row.scope = scopeOf(record);
+  return row;
 }
 
 /** Encrypted columns are `String`; a driver may hand back a Buffer for a binary collation. */
